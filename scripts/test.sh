@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite, with its quality gates: what CI runs (.ci/run) and what README shows.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"
+echo "== ruff"
+ruff check src tests scripts bench
+ruff format --check src tests scripts bench
+echo "== mypy --strict"
+mypy src
+echo "== pytest"
+pytest "$@"

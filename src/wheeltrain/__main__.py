@@ -1,0 +1,3 @@
+from wheeltrain.cli import console_main
+
+console_main()

@@ -1,0 +1,58 @@
+"""The ``wheeltrain`` command line. ``main(argv) -> int`` is the only place errors become codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from wheeltrain import __version__
+from wheeltrain.cli import _manager
+from wheeltrain.cli._output import ArgumentParser
+from wheeltrain.errors import WheeltrainError
+
+__all__ = ["build_parser", "console_main", "main"]
+
+#: Modules that add commands; each has ``register(subparsers, common)``.
+_COMMAND_MODULES = (_manager,)
+
+
+def build_parser(prog: str = "wheeltrain") -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print a machine-readable result")
+    common.add_argument(
+        "--project",
+        metavar="PATH",
+        default=".",
+        help="the project's root (default: the current directory)",
+    )
+    parser = ArgumentParser(
+        prog=prog,
+        description="A release train for Python projects that ship several wheel variants.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in _COMMAND_MODULES:
+        module.register(subparsers, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "wheeltrain") -> int:
+    parser = build_parser(prog)
+    try:
+        args = parser.parse_args(argv)
+        code: int = args.handler(args)
+        return code
+    except WheeltrainError as exc:
+        print(f"{prog}: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `wheeltrain changelog | head`
+        return 0
+
+
+def console_main() -> None:
+    raise SystemExit(main())
+

@@ -1,0 +1,237 @@
+"""The release manager's commands: current, bump, post, changelog, verify, validate."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+from pathlib import Path
+from typing import Any
+
+from wheeltrain import tags as tagsmod
+from wheeltrain.changelog import render_notes
+from wheeltrain.cli._output import emit
+from wheeltrain.errors import StepFailed, UsageError
+from wheeltrain.git import Git
+from wheeltrain.index import IndexClient
+from wheeltrain.project import load_project, set_toml_string
+from wheeltrain.versioning import BumpLevel, bump, parse, post, validate_for_release
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser(
+        "current",
+        parents=[common],
+        help="show the project's version and its latest release tag",
+        description="Show the version in pyproject.toml, the latest release tag reachable "
+        "from HEAD, and whether they agree.",
+    )
+    p.add_argument("--check", action="store_true", help="exit 1 when they disagree")
+    p.set_defaults(handler=cmd_current)
+
+    p = subparsers.add_parser(
+        "bump",
+        parents=[common],
+        help="bump [project].version by a level",
+        description="Print old -> new; without --dry-run rewrite [project].version in "
+        "pyproject.toml, leaving every other byte as it was.",
+    )
+    p.add_argument("level", choices=[lv.label for lv in reversed(BumpLevel)])
+    p.add_argument("--dry-run", action="store_true", help="print the change, write nothing")
+    p.set_defaults(handler=cmd_bump)
+
+    p = subparsers.add_parser(
+        "post",
+        parents=[common],
+        help="the post release (hotfix) version of a final release",
+        description="Print BASE.postN, e.g. `post 0.4.0 1` -> 0.4.0.post1. Pure: reads nothing.",
+    )
+    p.add_argument("base_version")
+    p.add_argument("post_number")
+    p.set_defaults(handler=cmd_post)
+
+    p = subparsers.add_parser(
+        "changelog",
+        parents=[common],
+        help="Markdown release notes from the commits since a tag",
+        description="Group the commits since TAG (default: the latest release tag reachable "
+        "from HEAD) by Conventional Commit type.",
+    )
+    p.add_argument("--since", metavar="TAG", help="start after this tag")
+    p.add_argument("--ref", default="HEAD", help="end at this ref (default: HEAD)")
+    p.set_defaults(handler=cmd_changelog)
+
+    p = subparsers.add_parser(
+        "verify",
+        parents=[common],
+        help="does a version of a package exist on the index, and with which files",
+        description="Exit 0 when PACKAGE==VERSION is on the index, 1 when it is not, "
+        "2 for bad input.",
+    )
+    p.add_argument("package")
+    p.add_argument("version")
+    p.add_argument(
+        "--index-url",
+        metavar="URL",
+        help="a PEP 503 / PEP 691 simple index root (default: PyPI's JSON API)",
+    )
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
+    p.add_argument(
+        "--retries", type=int, default=2, help="retries after a transient failure (default 2)"
+    )
+    p.set_defaults(handler=cmd_verify)
+
+    p = subparsers.add_parser(
+        "validate",
+        parents=[common],
+        help="is a version string fit for a release",
+        description="Exit 0 with the canonical form and kind of a canonical PEP 440 public "
+        "version; exit 2 otherwise, with the spelling to use.",
+    )
+    p.add_argument("version")
+    p.set_defaults(handler=cmd_validate)
+
+
+def _root(args: argparse.Namespace) -> Path:
+    root = Path(args.project)
+    if not root.is_dir():
+        raise UsageError(f"--project {args.project}: no such directory")
+    return root
+
+
+def cmd_current(args: argparse.Namespace) -> int:
+    root = _root(args)
+    project = load_project(root)
+    git = Git.discover(root)
+    names = [t.name for t in git.tags(merged="HEAD")]
+    tag = tagsmod.latest(tagsmod.release_tags(names, project.tag_format))
+    file_version = parse(project.version)
+    agree = tag is not None and tag.version == file_version
+    data = {
+        "name": project.name,
+        "version": project.version,
+        "tag": tag.name if tag else None,
+        "tag_version": str(tag.version) if tag else None,
+        "agree": agree,
+    }
+    if tag is None:
+        state = "no release tag reachable from HEAD yet"
+    elif agree:
+        state = "in agreement"
+    else:
+        state = f"DISAGREE: pyproject.toml says {project.version}, the tag says {tag.version}"
+    text = (
+        f"{project.name} {project.version}\n"
+        f"latest release tag: {tag.name if tag else '(none)'}\n"
+        f"{state}"
+    )
+    emit(args, text, data)
+    if args.check and not agree:
+        raise StepFailed(
+            "pyproject.toml and the latest release tag disagree: "
+            + ("tag the release" if tag is None else "stamp the version or tag the release")
+        )
+    return 0
+
+
+def cmd_bump(args: argparse.Namespace) -> int:
+    root = _root(args)
+    project = load_project(root)
+    old = parse(project.version)
+    new = bump(old, BumpLevel.from_name(args.level))
+    written = False
+    if not args.dry_run:
+        text = project.pyproject.read_text(encoding="utf-8")
+        project.pyproject.write_text(
+            set_toml_string(text, "project.version", str(new)), encoding="utf-8"
+        )
+        written = True
+    suffix = " (dry run, nothing written)" if args.dry_run else f" (written to {project.pyproject})"
+    emit(
+        args,
+        f"{old} -> {new}{suffix}",
+        {"old": str(old), "new": str(new), "level": args.level, "written": written},
+    )
+    return 0
+
+
+def cmd_post(args: argparse.Namespace) -> int:
+    try:
+        number = int(args.post_number)
+    except ValueError:
+        raise UsageError(f"post number {args.post_number!r} is not a whole number") from None
+    version = post(args.base_version, number)
+    emit(args, str(version), {"base": args.base_version, "post": number, "version": str(version)})
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    info = validate_for_release(args.version)
+    emit(args, f"{info.canonical} ({info.kind})", {"valid": True, **info.as_dict()})
+    return 0
+
+
+def cmd_changelog(args: argparse.Namespace) -> int:
+    root = _root(args)
+    project = load_project(root)
+    git = Git.discover(root)
+    if git.rev_parse(args.ref) is None:
+        raise UsageError(f"--ref {args.ref!r} is not a commit in this repository")
+    since: str | None = args.since
+    if since is not None:
+        all_tags = [t.name for t in git.tags()]
+        if since not in all_tags:
+            close = difflib.get_close_matches(since, all_tags, n=3, cutoff=0.5)
+            hint = f"closest tags: {', '.join(close)}" if close else "the repository has no such tag"
+            raise UsageError(f"unknown tag {since!r}: {hint}")
+    else:
+        names = [t.name for t in git.tags(merged=args.ref)]
+        found = tagsmod.latest(tagsmod.release_tags(names, project.tag_format))
+        since = found.name if found else None
+    rev_range = f"{since}..{args.ref}" if since else args.ref
+    commits = list(git.log(rev_range))
+    title = f"Changes since {since}" if since else "Changes"
+    notes = render_notes(commits, title=title, repo_url=project.repo_url)
+    emit(
+        args,
+        notes,
+        {
+            "since": since,
+            "ref": args.ref,
+            "commits": [c.as_dict() for c in commits],
+            "markdown": notes,
+        },
+    )
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from packaging.utils import InvalidName, canonicalize_name
+
+    try:
+        canonicalize_name(args.package, validate=True)
+    except InvalidName:
+        raise UsageError(f"{args.package!r} is not a valid distribution name") from None
+    version = parse(args.version)
+    if args.retries < 0:
+        raise UsageError("--retries cannot be negative")
+    if args.timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    client = IndexClient(args.index_url, timeout=args.timeout, attempts=args.retries + 1)
+    files = client.files(args.package, str(version))
+    data: dict[str, Any] = {
+        "package": args.package,
+        "version": str(version),
+        "index": client.where,
+        "found": files is not None,
+        "files": [f.as_dict() for f in files or []],
+    }
+    if files is None:
+        emit(args, f"{args.package} {version} is not on {client.where}", data)
+        return 1
+    lines = [f"{args.package} {version} is on {client.where} with {len(files)} file(s):"]
+    for f in files:
+        what = ", ".join(f.tags) if f.tags else "source distribution"
+        lines.append(f"  {f.kind:<5}  {what:<45}  {f.filename}")
+    emit(args, "\n".join(lines), data)
+    return 0
+
