@@ -179,8 +179,9 @@ def bump(version: Version | str, level: BumpLevel) -> Version:
             or (level is BumpLevel.MINOR and patch == 0)
             or (level is BumpLevel.MAJOR and minor == 0 and patch == 0)
         )
-        if finishes:
-            return _with_epoch(v, f"{major}.{minor}.{patch}")
+        finished = _with_epoch(v, f"{major}.{minor}.{patch}")
+        if finishes and finished > v:  # not so for 1.2.3.4rc1, whose X.Y.Z is older
+            return finished
     if level is BumpLevel.MAJOR:
         return _with_epoch(v, f"{major + 1}.0.0")
     if level is BumpLevel.MINOR:
