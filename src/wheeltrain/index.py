@@ -1,6 +1,6 @@
 """The package-index adapter (read side): which files a distribution's version has.
 
-Speaks PyPI's JSON API (``/pypi/<name>/<version>/json``), PEP 691 JSON simple pages and
+Speaks PyPI's JSON API (``/pypi/<name>/json``), PEP 691 JSON simple pages and
 PEP 503 HTML simple pages (pypiserver, devpi, TestPyPI, PyPI). Transient failures (connection
 errors, timeouts, 429 and 5xx answers) are retried with backoff, then reported in one line.
 """
@@ -162,9 +162,11 @@ class IndexClient:
                 if exc.code == 404:
                     return _Response(404, "", b"", url)
                 if exc.code != 429 and exc.code < 500:
-                    raise StepFailed(f"{self.where} answered {exc.code} {exc.reason} for {url}") from None
+                    raise StepFailed(
+                        f"{self.where} answered {exc.code} {exc.reason} for {url}"
+                    ) from None
                 last = f"HTTP {exc.code} {exc.reason}"
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 last = f"no answer within {self.timeout:g} s"
             except (urllib.error.URLError, ConnectionError, OSError) as exc:
                 reason = getattr(exc, "reason", exc)
@@ -175,7 +177,7 @@ class IndexClient:
             if attempt < self.attempts:
                 self._sleep(self.backoff * 2 ** (attempt - 1))
         raise StepFailed(
-            f"{self.where} did not answer after {self.attempts} attempts ({last}): "
+            f"{self.where} did not answer after {self.attempts} attempt{'s' if self.attempts > 1 else ''} ({last}): "
             "check the URL or the network and retry"
         )
 
@@ -191,25 +193,36 @@ class IndexClient:
         files = [
             f
             for f in self._simple_files(response)
-            if (v := file_version(f.filename)) is not None and v == wanted
+            if (v := file_version(f.filename)) is not None
+            and v == wanted
             and _same_project(f.filename, name)
         ]
         return sorted(files, key=lambda f: f.filename) or None
 
     def _files_pypi_json(self, package: str, version: str) -> list[IndexFile] | None:
+        # The project document, not /pypi/<name>/<version>/json: release keys keep the
+        # spelling they were uploaded with, so the match is by version equality.
         name = canonicalize_name(package)
-        url = f"{PYPI_JSON}/{urllib.parse.quote(name)}/{urllib.parse.quote(version)}/json"
-        response = self._get(url, "application/json")
+        response = self._get(f"{PYPI_JSON}/{urllib.parse.quote(name)}/json", "application/json")
         if response.status == 404:
             return None
-        data = _json(response)
+        releases = _json(response).get("releases", {})
+        wanted = Version(version)
         out = []
-        for item in data.get("urls", []):
-            described = describe_file(
-                item.get("filename", ""), item.get("url", ""), item.get("digests", {}).get("sha256")
-            )
-            if described:
-                out.append(described)
+        for key, items in releases.items() if isinstance(releases, dict) else ():
+            try:
+                if Version(key) != wanted:
+                    continue
+            except ValueError:
+                continue
+            for item in items:
+                described = describe_file(
+                    item.get("filename", ""),
+                    item.get("url", ""),
+                    item.get("digests", {}).get("sha256"),
+                )
+                if described:
+                    out.append(described)
         return sorted(out, key=lambda f: f.filename) or None
 
     def _simple_files(self, response: _Response) -> list[IndexFile]:
@@ -249,7 +262,9 @@ def _json(response: _Response) -> dict[str, Any]:
     try:
         data = json.loads(response.body)
     except ValueError:
-        raise StepFailed(f"{response.url} did not answer with JSON: is it a package index?") from None
+        raise StepFailed(
+            f"{response.url} did not answer with JSON: is it a package index?"
+        ) from None
     if not isinstance(data, dict):
         raise StepFailed(f"{response.url} answered JSON of an unexpected shape")
     return data

@@ -1,0 +1,126 @@
+"""`verify` against a real pypiserver on 127.0.0.1 and against servers that misbehave."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+from tests.support.artifacts import make_sdist, make_wheel, sha256_of
+from tests.support.servers import LocalIndex, answer, fault_server, hang
+
+NAME = "mooncake-transfer-engine"
+
+
+def test_found_with_wheel_tags_and_sdist(tmp_path: Path, index: LocalIndex, cli) -> None:  # type: ignore[no-untyped-def]
+    dist = tmp_path / "dist"
+    files = [
+        make_wheel(dist, NAME, "0.4.0", "cp310-cp310-manylinux_2_28_x86_64"),
+        make_wheel(dist, NAME, "0.4.0", "cp311-cp311-manylinux_2_28_aarch64"),
+        make_sdist(dist, NAME, "0.4.0"),
+        make_wheel(dist, NAME, "0.4.0.post1", "cp310-cp310-manylinux_2_28_x86_64"),
+    ]
+    index.upload(files)
+    result = cli("verify", NAME, "0.4.0", "--index-url", index.simple_url, "--json")
+    assert result.code == 0, result.err
+    data = result.json()
+    assert data["found"] is True  # type: ignore[index]
+    got = {(f["kind"], tuple(f["tags"]), f["sha256"]) for f in data["files"]}  # type: ignore[index]
+    assert got == {
+        ("wheel", ("cp310-cp310-manylinux_2_28_x86_64",), sha256_of(files[0])),
+        ("wheel", ("cp311-cp311-manylinux_2_28_aarch64",), sha256_of(files[1])),
+        ("sdist", (), sha256_of(files[2])),
+    }
+    text = cli("verify", NAME, "0.4.0", "--index-url", index.simple_url)
+    assert text.code == 0
+    assert "with 3 file(s)" in text.out and "source distribution" in text.out
+    assert "cp311-cp311-manylinux_2_28_aarch64" in text.out
+
+
+def test_exact_version_only(tmp_path: Path, index: LocalIndex, cli) -> None:  # type: ignore[no-untyped-def]
+    index.upload([make_wheel(tmp_path, NAME, "0.4.0.post1")])
+    result = cli("verify", NAME, "0.4.0", "--index-url", index.simple_url)
+    assert result.code == 1
+    assert result.out == f"{NAME} 0.4.0 is not on {index.simple_url}\n"
+    assert cli("verify", NAME, "0.4.0.post1", "--index-url", index.simple_url).code == 0
+
+
+def test_unknown_package_is_not_found(index: LocalIndex, cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("verify", "nothing-here", "1.0.0", "--index-url", index.simple_url, "--json")
+    assert result.code == 1
+    assert json.loads(result.out)["found"] is False
+
+
+def test_sdist_only_release(tmp_path: Path, index: LocalIndex, cli) -> None:  # type: ignore[no-untyped-def]
+    index.upload([make_sdist(tmp_path, NAME, "0.3.9")])
+    result = cli("verify", NAME, "0.3.9", "--index-url", index.simple_url, "--json")
+    assert result.code == 0
+    assert [f["kind"] for f in result.json()["files"]] == ["sdist"]  # type: ignore[index]
+
+
+def test_server_error_is_retried_then_one_line(cli) -> None:  # type: ignore[no-untyped-def]
+    calls: list[int] = []
+
+    def count_then_500(handler) -> None:  # type: ignore[no-untyped-def]
+        calls.append(1)
+        answer(500, b"boom")(handler)
+
+    with fault_server(count_then_500) as url:
+        result = cli("verify", NAME, "1.0.0", "--index-url", url + "/simple/", "--retries", "2")
+    assert result.code == 1
+    assert len(calls) == 3
+    assert "did not answer after 3 attempts (HTTP 500" in result.err
+    assert result.err.count("\n") == 1 and "Traceback" not in result.err
+
+
+def test_server_recovering_from_500_succeeds(tmp_path: Path, index: LocalIndex, cli) -> None:  # type: ignore[no-untyped-def]
+    """A transient 500 is retried: the first answer fails, the second is the real index."""
+    import urllib.request
+
+    index.upload([make_wheel(tmp_path, NAME, "1.0.0")])
+    calls: list[int] = []
+
+    def flaky(handler) -> None:  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            answer(503, b"busy")(handler)
+            return
+        with urllib.request.urlopen(index.url + handler.path) as upstream:
+            answer(200, upstream.read(), upstream.headers["Content-Type"])(handler)
+
+    with fault_server(flaky) as url:
+        result = cli("verify", NAME, "1.0.0", "--index-url", url + "/simple/")
+    assert result.code == 0, result.err
+    assert len(calls) == 2
+
+
+def test_hanging_server_times_out(cli) -> None:  # type: ignore[no-untyped-def]
+    release = threading.Event()
+    with fault_server(hang(30, release)) as url:
+        start = time.monotonic()
+        result = cli(
+            "verify",
+            NAME,
+            "1.0.0",
+            "--index-url",
+            url + "/simple/",
+            "--timeout",
+            "0.5",
+            "--retries",
+            "1",
+        )
+        elapsed = time.monotonic() - start
+        release.set()
+    assert result.code == 1
+    assert "no answer within 0.5 s" in result.err
+    assert elapsed < 10
+
+
+def test_refused_connection_is_a_failed_step(cli) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.servers import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/simple/"
+    result = cli("verify", NAME, "1.0.0", "--index-url", url, "--retries", "0")
+    assert result.code == 1
+    assert "did not answer after 1 attempt (" in result.err
