@@ -40,7 +40,9 @@ def run(
             check=False,
         )
     except FileNotFoundError:
-        raise StepFailed(f"{args[0]} is not installed or not on PATH: install it and retry") from None
+        raise StepFailed(
+            f"{args[0]} is not installed or not on PATH: install it and retry"
+        ) from None
     except subprocess.TimeoutExpired:
         raise StepFailed(f"{what or args[0]} did not finish within {timeout:.0f} s") from None
     if check and proc.returncode != 0:

@@ -47,7 +47,9 @@ class Git:
         return cls(Path(proc.stdout.strip()))
 
     def has_commits(self) -> bool:
-        proc = run(["git", "-C", str(self.root), "rev-parse", "--verify", "-q", "HEAD"], check=False)
+        proc = run(
+            ["git", "-C", str(self.root), "rev-parse", "--verify", "-q", "HEAD"], check=False
+        )
         return proc.returncode == 0
 
     def rev_parse(self, ref: str) -> str | None:

@@ -47,7 +47,8 @@ def read_toml(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from None
     try:
-        return tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
+        return data
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML ({exc}): fix the file and retry") from None
 
@@ -66,7 +67,7 @@ def load_project(root: Path) -> Project:
         dynamic = "version" in project.get("dynamic", [])
         why = "declares it dynamic" if dynamic else "has no [project].version"
         raise ConfigError(
-            f"{path} {why}: wheeltrain stamps a static version, write version = \"0.1.0\""
+            f'{path} {why}: wheeltrain stamps a static version, write version = "0.1.0"'
         )
     tool = data.get("tool", {})
     psr = tool.get("semantic_release", {}) if isinstance(tool, dict) else {}
@@ -155,7 +156,7 @@ def set_toml_string(text: str, dotted: str, value: str) -> str:
             _check_value(new_text, dotted, value)
             return new_text
     raise StepFailed(
-        f"cannot find {dotted} as `{key} = \"...\"` under [{table}]: write it that way "
+        f'cannot find {dotted} as `{key} = "..."` under [{table}]: write it that way '
         "so it can be stamped"
     )
 
@@ -165,4 +166,6 @@ def _check_value(text: str, dotted: str, value: str) -> None:
     for part in dotted.split("."):
         node = node.get(part) if isinstance(node, dict) else None
     if node != value:
-        raise StepFailed(f"stamping {dotted} did not produce {value!r}: the file was left unchanged")
+        raise StepFailed(
+            f"stamping {dotted} did not produce {value!r}: the file was left unchanged"
+        )

@@ -55,4 +55,3 @@ def main(argv: Sequence[str] | None = None, prog: str = "wheeltrain") -> int:
 
 def console_main() -> None:
     raise SystemExit(main())
-

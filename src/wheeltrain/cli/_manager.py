@@ -181,7 +181,9 @@ def cmd_changelog(args: argparse.Namespace) -> int:
         all_tags = [t.name for t in git.tags()]
         if since not in all_tags:
             close = difflib.get_close_matches(since, all_tags, n=3, cutoff=0.5)
-            hint = f"closest tags: {', '.join(close)}" if close else "the repository has no such tag"
+            hint = (
+                f"closest tags: {', '.join(close)}" if close else "the repository has no such tag"
+            )
             raise UsageError(f"unknown tag {since!r}: {hint}")
     else:
         names = [t.name for t in git.tags(merged=args.ref)]
@@ -234,4 +236,3 @@ def cmd_verify(args: argparse.Namespace) -> int:
         lines.append(f"  {f.kind:<5}  {what:<45}  {f.filename}")
     emit(args, "\n".join(lines), data)
     return 0
-

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.gitrepo import GitRepo
+from tests.support.servers import LocalIndex, local_index
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    """A fresh real git repository with a pyproject.toml at 0.1.0 and one commit."""
+    return GitRepo.create(tmp_path / "repo")
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Iterator[LocalIndex]:
+    """A real pypiserver on 127.0.0.1, stopped when the test ends."""
+    with local_index(tmp_path / "packages") as server:
+        yield server
+
+
+class CliResult:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    def json(self) -> object:
+        import json
+
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Run ``wheeltrain.cli.main`` in-process and capture what it prints."""
+    from wheeltrain.cli import main
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run

@@ -1,0 +1,1 @@
+"""Helpers the tests share: real git repositories, real package files, real servers."""
