@@ -58,7 +58,8 @@ def _link_refs(text: str, repo_url: str | None) -> str:
 def _escape(text: str) -> str:
     # Subjects are people's words: keep them as text, so a stray "<" or "*" cannot open HTML
     # or emphasis that swallows the rest of the notes.
-    return re.sub(r"([\\`*_<>\[\]])", r"\\\1", text)
+    # Underscores are left alone: inside words they never start emphasis in CommonMark.
+    return re.sub(r"([\\`*<>\[\]])", r"\\\1", text)
 
 
 def _entry(commit: Commit, repo_url: str | None) -> str:

@@ -1,15 +1,18 @@
 """Conventional Commit parsing and classification: pure, no git.
 
 A :class:`Commit` is parsed once from the raw message and sha that the git adapter reads in
-one ``git log`` stream. Classification follows the Conventional Commits 1.0 rules as
-python-semantic-release's conventional parser applies them: ``feat`` is a minor change,
-``fix`` and ``perf`` are patches, ``!`` after the type or a ``BREAKING CHANGE:`` footer is a
-breaking change; other types release nothing.
+one ``git log`` stream. Classification follows the Conventional Commits 1.0 rules exactly as
+python-semantic-release's conventional parser applies them, so that ``wheeltrain plan`` and
+``semantic-release version`` agree: ``feat`` is a minor change, ``fix`` and ``perf`` are
+patches, ``!`` after the type or a ``BREAKING CHANGE:`` footer with text is a breaking change,
+other types release nothing; types are case-sensitive, merge commits are ignored, and a
+squashed message counts each paragraph that reads as a commit header of more than one word.
 """
 
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,38 +21,38 @@ from wheeltrain.versioning import BumpLevel
 __all__ = [
     "ALLOWED_TYPES",
     "Commit",
-    "bump_level_of",
+    "breaking_text",
     "highest_level",
     "parse_commit",
+    "release_level",
 ]
 
-#: The commit types python-semantic-release's conventional parser knows.
-ALLOWED_TYPES = (
-    "build",
-    "chore",
-    "ci",
-    "docs",
-    "feat",
-    "fix",
-    "perf",
-    "refactor",
-    "revert",
-    "style",
-    "test",
-)
+#: The commit types python-semantic-release's conventional parser knows (case-sensitive).
+RELEASE_TYPES = ("feat", "fix", "perf", "build", "chore", "ci", "docs", "style", "refactor", "test")
+#: What commitizen also accepts; ``revert`` releases nothing and is listed in the notes.
+ALLOWED_TYPES = (*RELEASE_TYPES, "revert")
 MINOR_TYPES = frozenset({"feat"})
 PATCH_TYPES = frozenset({"fix", "perf"})
 
+_TYPES = "|".join(RELEASE_TYPES)
+_NOTE_TYPES = "|".join(ALLOWED_TYPES)
+# The header as semantic-release matches it: type, optional non-empty scope, optional "!",
+# a colon, whitespace, a subject.
 _HEADER = re.compile(
-    r"^(?P<type>[A-Za-z]+)(?:\((?P<scope>[^\n()]*)\))?(?P<bang>!)?: +(?P<subject>[^\n]+)$"
+    r"^(?P<type>" + _NOTE_TYPES + r")(?:\((?P<scope>[^\n]+)\))?(?P<bang>!)?:\s+(?P<subject>[^\n]+)"
 )
-_BREAKING_FOOTER = re.compile(r"^BREAKING[ -]CHANGE: *(?P<text>.*)$", re.MULTILINE)
+_RELEASE_HEADER = re.compile(
+    r"^(?P<type>" + _TYPES + r")(?:\((?P<scope>[^\n]+)\))?(?P<bang>!)?:\s+(?P<subject>[^\n]+)"
+)
+_SQUASH_PREFIX = re.compile(r"^(?:[\t ]*[*-][\t ]+|[\t ]+)?(" + _TYPES + r")\b", re.MULTILINE)
+_BREAKING = re.compile(r"^BREAKING[ -]CHANGE:\s?(?P<text>.*)$")
+_FOOTER = re.compile(r"^ {0,2}[\w-]*: .+$")
 _REF = re.compile(r"(?<![\w/&])#(\d+)\b")
 
 
 @dataclass(frozen=True)
 class Commit:
-    """One commit, parsed. ``type`` is ``None`` for a message that is not conventional."""
+    """One commit, parsed. ``type`` is ``None`` for a header that is not conventional."""
 
     sha: str
     message: str
@@ -60,6 +63,7 @@ class Commit:
     body: str
     refs: tuple[int, ...]
     is_merge: bool = False
+    level: BumpLevel | None = None
 
     @property
     def short(self) -> str:
@@ -69,12 +73,7 @@ class Commit:
     def conventional(self) -> bool:
         return self.type is not None
 
-    @property
-    def level(self) -> BumpLevel | None:
-        return bump_level_of(self)
-
     def as_dict(self) -> dict[str, object]:
-        level = self.level
         return {
             "sha": self.sha,
             "type": self.type,
@@ -83,8 +82,80 @@ class Commit:
             "subject": self.subject,
             "refs": list(self.refs),
             "merge": self.is_merge,
-            "level": level.label if level else None,
+            "level": self.level.label if self.level else None,
         }
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Paragraphs as semantic-release sees them: blank-line separated, footer lines apart."""
+    text = re.sub(r"[\r\t\f\v ]*\r?\n", "\n", text)
+    out: list[str] = []
+    for block in text.split("\n\n"):
+        current: list[str] = []
+        for line in block.split("\n"):
+            if current and _FOOTER.match(current[-1]) and re.match(r"^ *[^:\n]+:", line):
+                out.append("\n".join(current))
+                current = []
+            current.append(line)
+        out.append("\n".join(current))
+    return [p for p in out if p.strip()]
+
+
+def _is_breaking(body: str) -> bool:
+    for paragraph in _paragraphs(body):
+        match = _BREAKING.match(paragraph.split("\n", 1)[0])
+        if match and match["text"].strip():
+            return True
+    return False
+
+
+def _message_parts(message: str) -> list[str]:
+    """Split a squashed commit into its messages, as semantic-release's parser does."""
+    parts: list[str] = []
+    current = ""
+    for paragraph in filter(None, message.strip().split("\n\n")):
+        clean = re.sub(r"(\S)  +(\S)", r"\1 \2", paragraph)
+        clean = _SQUASH_PREFIX.sub(r"\1", clean)
+        if not clean.strip():
+            continue
+        match = _RELEASE_HEADER.match(clean)
+        if match and len(match["subject"].split(" ")) > 1:
+            if current:
+                parts.append(current)
+            current = clean
+        elif not parts and not current:
+            current = textwrap.dedent(clean)
+        elif current:
+            current += "\n\n" + textwrap.dedent(clean)
+    return [*parts, current]
+
+
+def _level_of_message(message: str) -> BumpLevel | None:
+    match = _RELEASE_HEADER.match(message)
+    if match is None:
+        return None
+    rest = message[match.end() :]
+    body = rest[2:] if rest.startswith("\n\n") else ""  # a body follows one blank line
+    if match["bang"] or _is_breaking(body):
+        return BumpLevel.MAJOR
+    if match["type"] in MINOR_TYPES:
+        return BumpLevel.MINOR
+    if match["type"] in PATCH_TYPES:
+        return BumpLevel.PATCH
+    return None
+
+
+def release_level(message: str, *, is_merge: bool = False) -> BumpLevel | None:
+    """The level a commit message asks for, as semantic-release's conventional parser reads
+    it: merge commits are ignored, squashed messages count each of their parts."""
+    if is_merge:
+        return None
+    best: BumpLevel | None = None
+    for part in _message_parts(message.replace("\r", "")):
+        level = _level_of_message(part)
+        if level is not None and (best is None or best < level):
+            best = level
+    return best
 
 
 def parse_commit(sha: str, message: str, *, is_merge: bool = False) -> Commit:
@@ -93,51 +164,29 @@ def parse_commit(sha: str, message: str, *, is_merge: bool = False) -> Commit:
     header, _, body = text.partition("\n")
     body = body.strip("\n")
     refs = tuple(dict.fromkeys(int(n) for n in _REF.findall(text)))
-    match = _HEADER.match(header.strip())
-    if match is None or match["type"].lower() not in ALLOWED_TYPES:
-        return Commit(
-            sha=sha,
-            message=text,
-            type=None,
-            scope=None,
-            breaking=False,
-            subject=header.strip(),
-            body=body,
-            refs=refs,
-            is_merge=is_merge,
-        )
-    breaking = bool(match["bang"]) or bool(_BREAKING_FOOTER.search(body))
-    scope = match["scope"].strip() if match["scope"] else None
+    level = release_level(text, is_merge=is_merge)
+    match = _HEADER.match(header)
+    if match is None:
+        return Commit(sha, text, None, None, False, header.strip(), body, refs, is_merge, level)
+    breaking = bool(match["bang"]) or _is_breaking(body)
     return Commit(
         sha=sha,
         message=text,
-        type=match["type"].lower(),
-        scope=scope or None,
+        type=match["type"],
+        scope=match["scope"].strip() if match["scope"] else None,
         breaking=breaking,
         subject=match["subject"].strip(),
         body=body,
         refs=refs,
         is_merge=is_merge,
+        level=level,
     )
-
-
-def bump_level_of(commit: Commit) -> BumpLevel | None:
-    """The release level one commit asks for, or ``None`` when it releases nothing."""
-    if commit.type is None or commit.is_merge:
-        return None
-    if commit.breaking:
-        return BumpLevel.MAJOR
-    if commit.type in MINOR_TYPES:
-        return BumpLevel.MINOR
-    if commit.type in PATCH_TYPES:
-        return BumpLevel.PATCH
-    return None
 
 
 def highest_level(commits: Iterable[Commit]) -> BumpLevel | None:
     best: BumpLevel | None = None
     for commit in commits:
-        level = bump_level_of(commit)
+        level = commit.level
         if level is not None and (best is None or best < level):
             best = level
     return best
@@ -145,5 +194,8 @@ def highest_level(commits: Iterable[Commit]) -> BumpLevel | None:
 
 def breaking_text(commit: Commit) -> str | None:
     """The text of a ``BREAKING CHANGE:`` footer, when the commit has one."""
-    match = _BREAKING_FOOTER.search(commit.body)
-    return match["text"].strip() if match else None
+    for paragraph in _paragraphs(commit.body):
+        match = _BREAKING.match(paragraph.split("\n", 1)[0])
+        if match and match["text"].strip():
+            return " ".join(paragraph.split("\n")).partition(":")[2].strip()
+    return None

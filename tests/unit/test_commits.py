@@ -38,6 +38,26 @@ def test_classification(
     )
 
 
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        ("Feat: capitalised types are not conventional", None),
+        ("feat(): empty scope is not a scope", None),
+        ("fix: x\n\nBREAKING CHANGE:", BumpLevel.PATCH),  # a footer with no text breaks nothing
+        ("fix: x\nBREAKING CHANGE: no blank line, no body", BumpLevel.PATCH),
+        ("fix: x\n\nRefs: #1\nBREAKING CHANGE: footer block", BumpLevel.MAJOR),
+        ("chore: squash\n\nfeat: a squashed feature\n\n* fix: and a fix", BumpLevel.MINOR),
+        ("Update things\n\nfix(io): a real fix inside", BumpLevel.PATCH),
+        ("docs: x\n\nfeat: oneword", None),  # a one-word subject is not a squashed commit
+        ("revert: undo it", None),
+    ],
+)
+def test_release_level_reads_messages_as_semantic_release(
+    message: str, level: BumpLevel | None
+) -> None:
+    assert c(message).level is level
+
+
 def test_merge_commits_release_nothing() -> None:
     assert c("feat: merged", merge=True).level is None
 
