@@ -44,3 +44,20 @@ def cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _git_identity() -> Iterator[None]:
+    """Commits made by the tools under test (semantic-release, wheeltrain) need an identity
+    even on a machine whose git has no user configured."""
+    import os
+
+    saved = {k: os.environ.get(k) for k in ("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")}
+    os.environ.setdefault("GIT_COMMITTER_NAME", "Test Committer")
+    os.environ.setdefault("GIT_COMMITTER_EMAIL", "committer@example.com")
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

@@ -59,6 +59,12 @@ class Git:
         )
         return proc.stdout.strip() if proc.returncode == 0 else None
 
+    def head(self) -> str:
+        sha = self.rev_parse("HEAD")
+        if sha is None:
+            raise StepFailed(f"{self.root} has no commits yet: commit something first")
+        return sha
+
     def tags(self, pattern: str = "*", merged: str | None = None) -> list[Tag]:
         """Tags matching ``pattern`` (optionally only those reachable from ``merged``)."""
         args = ["for-each-ref", "--format=%(refname:strip=2)%09%(*objectname)%(objectname)"]
@@ -100,3 +106,22 @@ class Git:
     def remote_url(self, name: str = "origin") -> str | None:
         proc = run(["git", "-C", str(self.root), "remote", "get-url", name], check=False)
         return proc.stdout.strip() or None if proc.returncode == 0 else None
+
+    def status_porcelain(self) -> str:
+        return self._git("status", "--porcelain", "--untracked-files=no")
+
+    def current_branch(self) -> str | None:
+        proc = run(
+            ["git", "-C", str(self.root), "symbolic-ref", "-q", "--short", "HEAD"], check=False
+        )
+        return proc.stdout.strip() or None if proc.returncode == 0 else None
+
+    def delete_tag(self, name: str) -> None:
+        self._git("tag", "-d", name)
+
+    def reset_hard(self, ref: str) -> None:
+        self._git("reset", "-q", "--hard", ref)
+
+    def push_atomic(self, remote: str, refspecs: list[str]) -> None:
+        """Push every refspec or none (``git push --atomic``)."""
+        self._git("push", "--atomic", remote, *refspecs)

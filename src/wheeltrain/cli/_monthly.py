@@ -1,0 +1,94 @@
+"""`wheeltrain plan` and `wheeltrain release monthly`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from wheeltrain import monthly
+from wheeltrain.cli._output import emit
+from wheeltrain.planning import MonthlyPlan
+from wheeltrain.versioning import BumpLevel
+
+LEVELS = ("auto", "major", "minor", "patch")
+
+
+def _forced(args: argparse.Namespace) -> BumpLevel | None:
+    return None if args.level == "auto" else BumpLevel.from_name(args.level)
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser(
+        "plan",
+        parents=[common],
+        help="decide the monthly release: last release, level, next version, notes",
+        description="Classify the commits since the latest final release tag reachable from "
+        "HEAD and decide the next version. Nothing releasable: says so, exit 0.",
+    )
+    p.add_argument("--level", choices=LEVELS, default="auto", help="force a level (default: auto)")
+    p.set_defaults(handler=cmd_plan)
+
+    release = subparsers.add_parser("release", help="cut a release")
+    kinds = release.add_subparsers(dest="kind", metavar="KIND", required=True)
+    p = kinds.add_parser(
+        "monthly",
+        parents=[common],
+        help="stamp, changelog, commit and tag the monthly release with semantic-release",
+        description="Plan, run `semantic-release version` to stamp pyproject.toml, update "
+        "CHANGELOG.md, commit `chore(release): X.Y.Z` and tag it; check that tag, file and plan "
+        "agree; then push the commit and tag atomically (unless --no-push).",
+    )
+    p.add_argument("--level", choices=LEVELS, default="auto", help="force a level (default: auto)")
+    p.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    p.add_argument("--no-push", action="store_true", help="commit and tag locally only")
+    p.add_argument("--remote", default="origin", help="where to push (default: origin)")
+    p.set_defaults(handler=cmd_release_monthly)
+
+
+def render_plan(plan: MonthlyPlan) -> str:
+    lines = [f"last release: {plan.last_tag or '(none)'}"]
+    if not plan.release:
+        lines.append(f"no release: {plan.reason}")
+        lines.append(f"{len(plan.commits)} commit(s) since, none releasable")
+        return "\n".join(lines)
+    lines.append(f"level: {plan.level.label if plan.level else '?'} ({plan.reason})")
+    for commit in plan.causes:
+        lines.append(f"  {commit.short} {commit.message.splitlines()[0]}")
+    lines.append(f"next version: {plan.next_version} (tag {plan.next_tag})")
+    lines.append("")
+    lines.append(plan.notes.rstrip("\n"))
+    return "\n".join(lines)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    plan = monthly.make_plan(Path(args.project), _forced(args))
+    emit(args, render_plan(plan), plan.as_dict())
+    return 0
+
+
+def cmd_release_monthly(args: argparse.Namespace) -> int:
+    root = Path(args.project)
+    if args.dry_run:
+        plan = monthly.make_plan(root, _forced(args))
+        text = render_plan(plan)
+        if plan.release:
+            forced = "" if args.level == "auto" else f" --{args.level}"
+            text += (
+                "\n\ndry run: would run `semantic-release version --no-push --no-vcs-release "
+                f"--skip-build{forced}`, check {plan.next_tag}, "
+                + ("and stop (--no-push)" if args.no_push else f"then push it to {args.remote}")
+            )
+        emit(args, text, {"dry_run": True, "plan": plan.as_dict()})
+        return 0
+    result = monthly.release(root, _forced(args), push=not args.no_push, remote=args.remote)
+    if not result.plan.release:
+        emit(args, render_plan(result.plan), {"dry_run": False, **result.as_dict()})
+        return 0
+    where = "pushed" if result.pushed else "not pushed (--no-push)"
+    emit(
+        args,
+        f"released {result.version}: commit {str(result.commit)[:7]}, tag {result.tag}, {where}",
+        {"dry_run": False, **result.as_dict()},
+    )
+    return 0

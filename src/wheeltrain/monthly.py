@@ -1,0 +1,142 @@
+"""The monthly release stage: plan from git, stamp and tag through semantic-release."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wheeltrain import semrel
+from wheeltrain.errors import ConfigError, StepFailed
+from wheeltrain.git import Git
+from wheeltrain.planning import MonthlyPlan, ReleasePolicy, plan_monthly
+from wheeltrain.project import Project, load_project
+from wheeltrain.tags import ReleaseTag, release_tags
+from wheeltrain.versioning import BumpLevel
+
+__all__ = ["MonthlyResult", "make_plan", "policy_of", "release"]
+
+#: After this many unreachable candidates, ask git for all reachable tags at once.
+_PROBES = 3
+
+
+def policy_of(project: Project) -> ReleasePolicy:
+    psr = project.semantic_release
+    values: dict[str, Any] = {}
+    for key in ("allow_zero_version", "major_on_zero"):
+        if key in psr:
+            if not isinstance(psr[key], bool):
+                raise ConfigError(f"[tool.semantic_release].{key} must be true or false")
+            values[key] = psr[key]
+    return ReleasePolicy(tag_format=project.tag_format, **values)
+
+
+def find_base(
+    git: Git, tags: list[ReleaseTag], shas: dict[str, str], ref: str
+) -> ReleaseTag | None:
+    """The highest final release tag reachable from ``ref``, asking git as little as possible."""
+    finals = sorted((t for t in tags if t.is_final), key=lambda t: t.version, reverse=True)
+    for tag in finals[:_PROBES]:
+        if git.is_ancestor(shas[tag.name], ref):
+            return tag
+    if len(finals) <= _PROBES:
+        return None
+    reachable = {t.name for t in git.tags(merged=ref)}
+    return next((t for t in finals if t.name in reachable), None)
+
+
+def make_plan(root: Path, forced: BumpLevel | None = None, ref: str = "HEAD") -> MonthlyPlan:
+    project = load_project(root)
+    git = Git.discover(root)
+    if not git.has_commits():
+        raise ConfigError(f"{git.root} has no commits yet: commit something first")
+    all_tags = git.tags()
+    shas = {t.name: t.sha for t in all_tags}
+    tags = release_tags(shas, project.tag_format)
+    base = find_base(git, tags, shas, ref)
+    commits = list(git.log(f"{base.name}..{ref}" if base else ref))
+    return plan_monthly(
+        base=base,
+        commits=commits,
+        existing_versions=[t.version for t in tags],
+        policy=policy_of(project),
+        forced=forced,
+        repo_url=project.repo_url,
+    )
+
+
+@dataclass(frozen=True)
+class MonthlyResult:
+    plan: MonthlyPlan
+    version: str | None
+    tag: str | None
+    commit: str | None
+    pushed: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "plan": self.plan.as_dict(),
+            "version": self.version,
+            "tag": self.tag,
+            "commit": self.commit,
+            "pushed": self.pushed,
+        }
+
+
+def release(
+    root: Path, forced: BumpLevel | None, *, push: bool, remote: str = "origin"
+) -> MonthlyResult:
+    """Plan, let semantic-release stamp/changelog/commit/tag, check, then push atomically.
+
+    When what semantic-release made disagrees with the plan, the release commit and tag are
+    removed again and nothing is pushed.
+    """
+    plan = make_plan(root, forced)
+    if not plan.release:
+        return MonthlyResult(plan, None, None, None, pushed=False)
+    git = Git.discover(root)
+    if git.status_porcelain():
+        raise ConfigError(
+            f"{git.root} has uncommitted changes: commit or stash them before releasing"
+        )
+    branch = git.current_branch()
+    if branch is None:
+        raise ConfigError("HEAD is detached: check out the release branch first")
+    before = git.head()
+    semrel.stamp_and_tag(git.root, forced)
+    problems = _disagreements(git, plan)
+    if problems:
+        _undo(git, before, plan)
+        raise StepFailed(
+            "semantic-release and the plan disagree (" + "; ".join(problems) + "): "
+            "its commit and tag were removed, nothing was pushed"
+        )
+    head = git.head()
+    if push:
+        git.push_atomic(remote, [f"HEAD:refs/heads/{branch}", f"refs/tags/{plan.next_tag}"])
+    return MonthlyResult(plan, plan.next_version, plan.next_tag, head, pushed=push)
+
+
+def _disagreements(git: Git, plan: MonthlyPlan) -> list[str]:
+    problems = []
+    project = load_project(git.root)
+    if project.version != plan.next_version:
+        problems.append(f"pyproject.toml says {project.version}, the plan {plan.next_version}")
+    tagged = git.rev_parse(f"refs/tags/{plan.next_tag}")
+    if tagged is None:
+        made = [
+            t.name for t in git.tags() if t.sha == git.rev_parse("HEAD") and t.name != plan.next_tag
+        ]
+        problems.append(f"no tag {plan.next_tag}" + (f", it made {made[0]}" if made else ""))
+    elif tagged != git.rev_parse("HEAD"):
+        problems.append(f"tag {plan.next_tag} is not on the release commit")
+    return problems
+
+
+def _undo(git: Git, before: str, plan: MonthlyPlan) -> None:
+    head = git.rev_parse("HEAD")
+    for tag in git.tags():
+        if tag.sha == head and head != before:
+            git.delete_tag(tag.name)
+    if head != before:
+        git.reset_hard(before)

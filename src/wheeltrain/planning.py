@@ -1,0 +1,155 @@
+"""The monthly release decision: pure, from tags and commits to a :class:`MonthlyPlan`.
+
+The rules are python-semantic-release's, so that the plan and the stamp agree:
+
+* the base is the highest final release among the tags reachable from HEAD (hotfix
+  ``.postN`` tags and pre-release tags are never the base); with none, ``0.0.0``;
+* the level is the highest any commit since the base asks for; below 1.0.0 a breaking change
+  bumps the minor when ``major_on_zero`` is false, and every release is a major one when
+  ``allow_zero_version`` is false;
+* a forced level always releases, stepping from the base.
+
+What wheeltrain adds: a version that already exists as a tag is never proposed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from packaging.version import Version
+
+from wheeltrain.changelog import render_notes
+from wheeltrain.commits import Commit
+from wheeltrain.errors import StepFailed
+from wheeltrain.project import tag_name
+from wheeltrain.tags import ReleaseTag, latest
+from wheeltrain.versioning import BumpLevel, bump
+
+__all__ = ["MonthlyPlan", "ReleasePolicy", "plan_monthly"]
+
+ZERO = Version("0.0.0")
+
+
+@dataclass(frozen=True)
+class ReleasePolicy:
+    """The ``[tool.semantic_release]`` settings that decide a version."""
+
+    tag_format: str = "v{version}"
+    allow_zero_version: bool = False
+    major_on_zero: bool = True
+
+
+@dataclass(frozen=True)
+class MonthlyPlan:
+    release: bool
+    last_tag: str | None
+    last_version: str | None
+    level: BumpLevel | None
+    forced: bool
+    reason: str
+    next_version: str | None
+    next_tag: str | None
+    commits: tuple[Commit, ...]
+    causes: tuple[Commit, ...]
+    notes: str
+    kind: str = field(default="monthly")
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "release": self.release,
+            "last_tag": self.last_tag,
+            "last_version": self.last_version,
+            "level": self.level.label if self.level else None,
+            "forced": self.forced,
+            "reason": self.reason,
+            "next_version": self.next_version,
+            "next_tag": self.next_tag,
+            "commits": [c.as_dict() for c in self.commits],
+            "causes": [c.sha for c in self.causes],
+            "notes": self.notes,
+        }
+
+
+def base_tag(reachable: Iterable[ReleaseTag]) -> ReleaseTag | None:
+    """The latest final release among the tags reachable from HEAD."""
+    return latest(reachable, final_only=True)
+
+
+def plan_monthly(
+    *,
+    base: ReleaseTag | None,
+    commits: Sequence[Commit],
+    existing_versions: Iterable[Version],
+    policy: ReleasePolicy,
+    forced: BumpLevel | None = None,
+    repo_url: str | None = None,
+) -> MonthlyPlan:
+    """Decide the monthly release from the commits since ``base`` (newest first)."""
+    last = base.version if base else ZERO
+    wanted = [c for c in commits if c.level is not None]
+    level = forced or max((c.level for c in wanted if c.level), default=None)
+    causes = tuple(c for c in wanted if c.level is level) if not forced else ()
+    effective = level
+    if last.major == 0 and not forced:
+        if not policy.allow_zero_version:
+            effective = BumpLevel.MAJOR
+        elif not policy.major_on_zero and level is not None:
+            effective = min(level, BumpLevel.MINOR)
+    common = {
+        "last_tag": base.name if base else None,
+        "last_version": str(base.version) if base else None,
+        "forced": forced is not None,
+        "commits": tuple(commits),
+        "causes": causes,
+    }
+    if effective is None or (level is None and policy.allow_zero_version):
+        return MonthlyPlan(
+            release=False,
+            level=None,
+            reason="nothing releasable since "
+            + (base.name if base else "the start of the history")
+            + ": only commits that release nothing (chore, docs, ci, test, style, ...)",
+            next_version=None,
+            next_tag=None,
+            notes="",
+            **common,  # type: ignore[arg-type]
+        )
+    new = bump(last, effective)
+    taken = {v for v in existing_versions}
+    if new in taken:
+        raise StepFailed(
+            f"the next version {new} already exists as a tag that is not reachable from HEAD: "
+            "merge the branch that holds it, or delete the stray tag"
+        )
+    if forced:
+        reason = f"{forced.label} release forced"
+    else:
+        kinds = ", ".join(sorted({_why(c) for c in causes}))
+        reason = (
+            f"{len(causes)} commit(s) ask for a {level.label if level else ''} release ({kinds})"
+        )
+        if effective is not level:
+            reason += (
+                f"; below 1.0.0 it is a {effective.label} release (major_on_zero = false)"
+                if policy.allow_zero_version
+                else "; allow_zero_version = false makes it 1.0.0"
+            )
+    next_tag = tag_name(policy.tag_format, str(new))
+    notes = render_notes(commits, title=next_tag, repo_url=repo_url)
+    return MonthlyPlan(
+        release=True,
+        level=effective,
+        reason=reason,
+        next_version=str(new),
+        next_tag=next_tag,
+        notes=notes,
+        **common,  # type: ignore[arg-type]
+    )
+
+
+def _why(commit: Commit) -> str:
+    if commit.level is BumpLevel.MAJOR:
+        return "breaking change"
+    return commit.type or "squashed commit"

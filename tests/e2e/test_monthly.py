@@ -1,0 +1,149 @@
+"""`wheeltrain plan` and `wheeltrain release monthly` with real git and real semantic-release."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.support.gitrepo import GitRepo
+from tests.support.projects import psr_project
+
+
+@pytest.fixture
+def psr_repo(tmp_path: Path) -> GitRepo:
+    files = psr_project(version="0.3.9")
+    repo = GitRepo.create(tmp_path / "proj", pyproject=files["pyproject.toml"])
+    repo.commit("chore: changelog", files={"CHANGELOG.md": files["CHANGELOG.md"]})
+    repo.tag("v0.3.9")
+    return repo
+
+
+def test_plan_names_last_release_level_causes_and_next(psr_repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+    psr_repo.build(["fix(store): leak", "feat(ep): expert parallelism", "docs: words"])
+    result = cli("plan", "--project", str(psr_repo.root))
+    assert result.code == 0, result.err
+    out = result.out
+    assert "last release: v0.3.9" in out
+    assert "level: minor" in out and "feat(ep): expert parallelism" in out
+    assert "next version: 0.4.0 (tag v0.4.0)" in out
+    assert "### Features" in out and "### Fixes" in out
+
+
+def test_nothing_releasable_is_a_clean_no(psr_repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+    psr_repo.build(["docs: a", "chore: b", "ci: c", "test: d", "style: e"])
+    result = cli("plan", "--json", "--project", str(psr_repo.root))
+    assert result.code == 0
+    data = result.json()
+    assert data["release"] is False and data["next_version"] is None  # type: ignore[index]
+    assert "nothing releasable" in cli("plan", "--project", str(psr_repo.root)).out
+
+
+def test_forced_level_always_releases(psr_repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+    psr_repo.build(["docs: only docs"])
+    data = cli("plan", "--level", "major", "--json", "--project", str(psr_repo.root)).json()
+    assert (data["release"], data["next_version"], data["forced"]) == (True, "1.0.0", True)  # type: ignore[index]
+
+
+def test_breaking_change_below_one_bumps_minor(psr_repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+    psr_repo.build(["feat!: new format"])
+    assert cli("plan", "--json", "--project", str(psr_repo.root)).json()["next_version"] == "0.4.0"  # type: ignore[index]
+
+
+def test_hotfix_and_prerelease_tags_are_not_the_base(psr_repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+    psr_repo.build(["fix: a", ("tag", "v0.3.9.post1"), ("tag", "v0.4.0-rc.1"), "fix: b"])
+    data = cli("plan", "--json", "--project", str(psr_repo.root)).json()
+    assert data["last_tag"] == "v0.3.9" and data["next_version"] == "0.3.10"  # type: ignore[index]
+
+
+def test_an_existing_version_is_never_proposed(psr_repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+    psr_repo.build(
+        [("branch", "elsewhere"), "fix: x", ("tag", "v0.3.10"), ("checkout", "main"), "fix: y"]
+    )
+    result = cli("plan", "--project", str(psr_repo.root))
+    assert result.code == 1
+    assert "0.3.10 already exists as a tag" in result.err
+
+
+def test_release_monthly_stamps_changelog_commits_and_tags(psr_repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+    psr_repo.build(["feat(ep): expert parallelism (#12)", "fix: leak"])
+    dry = cli("release", "monthly", "--dry-run", "--project", str(psr_repo.root))
+    assert dry.code == 0 and "would run `semantic-release version" in dry.out
+    assert psr_repo.git("tag", "--list", "v0.4.0") == ""
+    result = cli("release", "monthly", "--no-push", "--json", "--project", str(psr_repo.root))
+    assert result.code == 0, result.err
+    data = result.json()
+    assert (data["version"], data["tag"], data["pushed"]) == ("0.4.0", "v0.4.0", False)  # type: ignore[index]
+    assert psr_repo.log_subjects()[0] == "chore(release): 0.4.0"
+    assert psr_repo.git("rev-parse", "v0.4.0^{commit}") == psr_repo.git("rev-parse", "HEAD")
+    assert 'version = "0.4.0"' in (psr_repo.root / "pyproject.toml").read_text()
+    changelog = (psr_repo.root / "CHANGELOG.md").read_text()
+    assert "## v0.4.0" in changelog and "Expert parallelism" in changelog
+    assert "<!-- version list -->" in changelog
+    again = cli("plan", "--json", "--project", str(psr_repo.root)).json()
+    assert again["release"] is False and again["last_tag"] == "v0.4.0"  # type: ignore[index]
+
+
+def test_release_monthly_pushes_commit_and_tag_atomically(
+    psr_repo: GitRepo,
+    tmp_path: Path,
+    cli,  # type: ignore[no-untyped-def]
+) -> None:
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    psr_repo.git("remote", "add", "origin", str(origin))
+    psr_repo.git("push", "-q", "origin", "main", "v0.3.9")
+    psr_repo.build(["fix: leak"])
+    result = cli("release", "monthly", "--project", str(psr_repo.root))
+    assert result.code == 0, result.err
+    remote = subprocess.run(
+        ["git", "-C", str(origin), "for-each-ref", "--format=%(refname)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert "refs/tags/v0.3.10" in remote
+    assert (
+        subprocess.run(
+            ["git", "-C", str(origin), "log", "-1", "--format=%s", "main"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        == "chore(release): 0.3.10"
+    )
+
+
+def test_disagreement_stops_before_anything_is_pushed(psr_repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+    """A stray higher tag elsewhere makes semantic-release's forced bump differ from the plan."""
+    psr_repo.build(
+        [("branch", "side"), "fix: side", ("tag", "v0.9.0"), ("checkout", "main"), "fix: on main"]
+    )
+    before = psr_repo.head()
+    result = cli(
+        "release", "monthly", "--level", "patch", "--no-push", "--project", str(psr_repo.root)
+    )
+    assert result.code == 1
+    assert "semantic-release and the plan disagree" in result.err
+    assert psr_repo.head() == before
+    assert psr_repo.git("tag", "--list", "v0.9.1", "v0.3.10") == ""
+    assert psr_repo.git("status", "--porcelain", "--untracked-files=no") == ""
+
+
+def test_dirty_tree_is_refused(psr_repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+    psr_repo.build(["fix: a"])
+    (psr_repo.root / "pyproject.toml").write_text(
+        (psr_repo.root / "pyproject.toml").read_text() + "\n# edited\n"
+    )
+    result = cli("release", "monthly", "--no-push", "--project", str(psr_repo.root))
+    assert result.code == 2 and "uncommitted changes" in result.err
+
+
+def test_plan_on_this_repository_works(cli) -> None:  # type: ignore[no-untyped-def]
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout of wheeltrain (no .git)")
+    result = cli("plan", "--json", "--project", str(root))
+    assert result.code == 0, result.err
+    assert isinstance(result.json()["release"], bool)  # type: ignore[index]
