@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from wheeltrain.errors import ConfigError, StepFailed, UsageError, WheeltrainError
 from wheeltrain.versioning import (
     BumpLevel,
@@ -16,10 +14,18 @@ from wheeltrain.versioning import (
     validate_for_release,
 )
 
-try:
-    __version__ = version("wheeltrain")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> str:
+    # importlib.metadata costs more than the rest of a `wheeltrain plan` run: read it lazily.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("wheeltrain")
+        except PackageNotFoundError:  # a source tree that is not installed
+            return "0+unknown"
+    raise AttributeError(f"module 'wheeltrain' has no attribute {name!r}")
+
 
 __all__ = [
     "BumpLevel",

@@ -32,12 +32,11 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("other", "Other"),
 )
 
-_RELEASE = re.compile(r"^chore\(release\): ")
 _REF = re.compile(r"(?<![\w/&\[])#(\d+)\b")
 
 
 def is_release_commit(commit: Commit) -> bool:
-    return bool(_RELEASE.match(commit.message))
+    return commit.message.startswith("chore(release): ")
 
 
 def _section_of(commit: Commit) -> str:
@@ -48,8 +47,11 @@ def _section_of(commit: Commit) -> str:
     return commit.type
 
 
+_SPECIAL = re.compile(r"([\\`*<>\[\]])")
+
+
 def _link_refs(text: str, repo_url: str | None) -> str:
-    if not repo_url:
+    if not repo_url or "#" not in text:
         return text
     base = repo_url.rstrip("/")
     return _REF.sub(lambda m: f"[#{m[1]}]({base}/issues/{m[1]})", text)
@@ -59,7 +61,7 @@ def _escape(text: str) -> str:
     # Subjects are people's words: keep them as text, so a stray "<" or "*" cannot open HTML
     # or emphasis that swallows the rest of the notes.
     # Underscores are left alone: inside words they never start emphasis in CommonMark.
-    return re.sub(r"([\\`*<>\[\]])", r"\\\1", text)
+    return _SPECIAL.sub(r"\\\1", text) if _SPECIAL.search(text) else text
 
 
 def _entry(commit: Commit, repo_url: str | None) -> str:

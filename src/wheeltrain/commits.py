@@ -11,6 +11,7 @@ squashed message counts each paragraph that reads as a commit header of more tha
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 from collections.abc import Iterable
@@ -48,6 +49,9 @@ _SQUASH_PREFIX = re.compile(r"^(?:[\t ]*[*-][\t ]+|[\t ]+)?(" + _TYPES + r")\b",
 _BREAKING = re.compile(r"^BREAKING[ -]CHANGE:\s?(?P<text>.*)$")
 _FOOTER = re.compile(r"^ {0,2}[\w-]*: .+$")
 _REF = re.compile(r"(?<![\w/&])#(\d+)\b")
+_LINE_END = re.compile(r"[\r\t\f\v ]*\r?\n")
+_EXTRA_SPACES = re.compile(r"(\S)  +(\S)")
+_FOOTER_NEXT = re.compile(r"^ *[^:\n]+:")
 
 
 @dataclass(frozen=True)
@@ -61,9 +65,20 @@ class Commit:
     breaking: bool
     subject: str
     body: str
-    refs: tuple[int, ...]
     is_merge: bool = False
-    level: BumpLevel | None = None
+    parents: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def refs(self) -> tuple[int, ...]:
+        """Issue and pull-request numbers (``#123``) named in the message, once each."""
+        if "#" not in self.message:
+            return ()
+        return tuple(dict.fromkeys(int(n) for n in _REF.findall(self.message)))
+
+    @functools.cached_property
+    def level(self) -> BumpLevel | None:
+        """The release level this commit asks for (read lazily: notes do not need it)."""
+        return release_level(self.message, is_merge=self.is_merge)
 
     @property
     def short(self) -> str:
@@ -88,12 +103,12 @@ class Commit:
 
 def _paragraphs(text: str) -> list[str]:
     """Paragraphs as semantic-release sees them: blank-line separated, footer lines apart."""
-    text = re.sub(r"[\r\t\f\v ]*\r?\n", "\n", text)
+    text = _LINE_END.sub("\n", text)
     out: list[str] = []
     for block in text.split("\n\n"):
         current: list[str] = []
         for line in block.split("\n"):
-            if current and _FOOTER.match(current[-1]) and re.match(r"^ *[^:\n]+:", line):
+            if current and _FOOTER.match(current[-1]) and _FOOTER_NEXT.match(line):
                 out.append("\n".join(current))
                 current = []
             current.append(line)
@@ -102,6 +117,8 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def _is_breaking(body: str) -> bool:
+    if "BREAKING" not in body:
+        return False
     for paragraph in _paragraphs(body):
         match = _BREAKING.match(paragraph.split("\n", 1)[0])
         if match and match["text"].strip():
@@ -114,7 +131,7 @@ def _message_parts(message: str) -> list[str]:
     parts: list[str] = []
     current = ""
     for paragraph in filter(None, message.strip().split("\n\n")):
-        clean = re.sub(r"(\S)  +(\S)", r"\1 \2", paragraph)
+        clean = _EXTRA_SPACES.sub(r"\1 \2", paragraph)
         clean = _SQUASH_PREFIX.sub(r"\1", clean)
         if not clean.strip():
             continue
@@ -158,16 +175,20 @@ def release_level(message: str, *, is_merge: bool = False) -> BumpLevel | None:
     return best
 
 
-def parse_commit(sha: str, message: str, *, is_merge: bool = False) -> Commit:
-    """Parse a raw commit message (subject, blank line, body) into a :class:`Commit`."""
-    text = message.replace("\r\n", "\n").strip("\n")
+def parse_commit(
+    sha: str, message: str, *, is_merge: bool = False, parents: tuple[str, ...] = ()
+) -> Commit:
+    """Parse a raw commit message (subject, blank line, body) into a :class:`Commit`.
+
+    A commit with two or more ``parents`` is a merge commit.
+    """
+    is_merge = is_merge or len(parents) > 1
+    text = (message.replace("\r\n", "\n") if "\r" in message else message).strip("\n")
     header, _, body = text.partition("\n")
     body = body.strip("\n")
-    refs = tuple(dict.fromkeys(int(n) for n in _REF.findall(text)))
-    level = release_level(text, is_merge=is_merge)
     match = _HEADER.match(header)
     if match is None:
-        return Commit(sha, text, None, None, False, header.strip(), body, refs, is_merge, level)
+        return Commit(sha, text, None, None, False, header.strip(), body, is_merge, parents)
     breaking = bool(match["bang"]) or _is_breaking(body)
     return Commit(
         sha=sha,
@@ -177,9 +198,8 @@ def parse_commit(sha: str, message: str, *, is_merge: bool = False) -> Commit:
         breaking=breaking,
         subject=match["subject"].strip(),
         body=body,
-        refs=refs,
         is_merge=is_merge,
-        level=level,
+        parents=parents,
     )
 
 

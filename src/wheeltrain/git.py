@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import queue
+import subprocess
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +18,15 @@ __all__ = ["Git", "Tag"]
 
 _RECORD = "\x1e"  # ASCII record separator between commits
 _FIELD = "\x1f"  # ASCII unit separator between fields
+_RECORD_B = _RECORD.encode()
+
+
+def _parse_records(records: list[bytes]) -> Iterator[Commit]:
+    for raw in records:
+        if not raw:
+            continue
+        sha, parents, message = raw.decode("utf-8", "replace").split(_FIELD, 2)
+        yield parse_commit(sha, message, parents=tuple(parents.split()))
 
 
 @dataclass(frozen=True)
@@ -89,12 +102,43 @@ class Git:
         if first_parent:
             args.append("--first-parent")
         args.append(rev_range or "HEAD")
-        out = self._git(*args)
-        for record in out.split(_RECORD):
-            if not record:
-                continue
-            sha, parents, message = record.split(_FIELD, 2)
-            yield parse_commit(sha, message, is_merge=len(parents.split()) > 1)
+        # Streamed: a thread drains git's output while this one parses, so git never waits
+        # on a full pipe and its walk overlaps our parsing.
+        proc = subprocess.Popen(
+            ["git", "-C", str(self.root), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        stdout, stderr = proc.stdout, proc.stderr
+        if stdout is None or stderr is None:  # pragma: no cover - PIPE was asked for
+            raise StepFailed("git log: no output pipe")
+        chunks: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+
+        def pump() -> None:
+            while chunk := os.read(stdout.fileno(), 1 << 20):
+                chunks.put(chunk)
+            chunks.put(b"")
+
+        reader = threading.Thread(target=pump, daemon=True)
+        reader.start()
+        pending = b""
+        try:
+            while chunk := chunks.get():
+                records = (pending + chunk).split(_RECORD_B)
+                pending = records.pop()
+                yield from _parse_records(records)
+            yield from _parse_records([pending])
+        finally:
+            if reader.is_alive():  # the consumer stopped early: let git finish and go
+                proc.kill()
+            reader.join()
+            stdout.close()
+            err = stderr.read().decode("utf-8", "replace")
+            stderr.close()
+            code = proc.wait()
+        if code != 0:
+            last = err.strip().splitlines()[-1] if err.strip() else f"exit code {code}"
+            raise StepFailed(f"git log failed: {last}")
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         proc = run(

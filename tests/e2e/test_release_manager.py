@@ -193,3 +193,32 @@ def _site_packages_without_wheeltrain() -> str:
     import packaging
 
     return str(Path(packaging.__file__).resolve().parent.parent)
+
+
+def test_changelog_all_puts_each_commit_in_the_first_release_that_contains_it(
+    repo: GitRepo,
+    cli,  # type: ignore[no-untyped-def]
+) -> None:
+    repo.build(
+        [
+            "feat: a",
+            ("tag", "v0.1.0"),
+            ("branch", "topic"),
+            "fix: written early, merged late",
+            ("checkout", "main"),
+            "feat: b",
+            ("tag", "v0.2.0"),
+            ("merge", "topic"),
+            ("tag", "v0.2.0.post1"),
+            "docs: after everything",
+        ]
+    )
+    data = cli("changelog", "--all", "--json", "--project", str(repo.root)).json()
+    titles = [r["title"] for r in data["releases"]]  # type: ignore[index]
+    assert titles == ["Unreleased", "v0.2.0.post1", "v0.2.0", "v0.1.0"]
+    md = data["markdown"]  # type: ignore[index]
+    early = md.index("written early, merged late")
+    assert md.index("## v0.2.0.post1") < early < md.index("## v0.2.0\n")
+    assert md.index("## Unreleased") < md.index("after everything") < md.index("## v0.2.0.post1")
+    assert md.index("## v0.1.0") < md.index("- a (")
+    assert cli("changelog", "--all", "--since", "v0.1.0", "--project", str(repo.root)).code == 2

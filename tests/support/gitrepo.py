@@ -100,8 +100,10 @@ class GitRepo:
     ) -> str:
         if touch:
             self.counter += 1
-            with (self.root / "changes.txt").open("a") as fh:
-                fh.write(f"{self.counter}\n")
+            # one new file per commit, so that branches never conflict when merged
+            change = self.root / "changes" / f"{self.counter}.txt"
+            change.parent.mkdir(exist_ok=True)
+            change.write_text(f"{message}\n")
         for rel, text in (files or {}).items():
             path = self.root / rel
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from wheeltrain import __version__
+import wheeltrain
 from wheeltrain.cli import _manager, _monthly
 from wheeltrain.cli._output import ArgumentParser
 from wheeltrain.errors import WheeltrainError
@@ -15,6 +15,14 @@ __all__ = ["build_parser", "console_main", "main"]
 
 #: Modules that add commands; each has ``register(subparsers, common)``.
 _COMMAND_MODULES = (_manager, _monthly)
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, reading the installed version only when asked."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"{parser.prog} {wheeltrain.__version__}")
+        parser.exit()
 
 
 def build_parser(prog: str = "wheeltrain") -> argparse.ArgumentParser:
@@ -30,7 +38,7 @@ def build_parser(prog: str = "wheeltrain") -> argparse.ArgumentParser:
         prog=prog,
         description="A release train for Python projects that ship several wheel variants.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="print the version")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _COMMAND_MODULES:
         module.register(subparsers, common)

@@ -10,10 +10,10 @@ from typing import Any
 from wheeltrain import tags as tagsmod
 from wheeltrain.changelog import render_notes
 from wheeltrain.cli._output import emit
+from wheeltrain.commits import Commit
 from wheeltrain.errors import StepFailed, UsageError
 from wheeltrain.git import Git
-from wheeltrain.index import IndexClient
-from wheeltrain.project import load_project, set_toml_string
+from wheeltrain.project import Project, load_project, set_toml_string
 from wheeltrain.versioning import BumpLevel, bump, parse, post, validate_for_release
 
 
@@ -58,6 +58,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--since", metavar="TAG", help="start after this tag")
     p.add_argument("--ref", default="HEAD", help="end at this ref (default: HEAD)")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        dest="all_releases",
+        help="the whole history, one section per release tag, newest first",
+    )
     p.set_defaults(handler=cmd_changelog)
 
     p = subparsers.add_parser(
@@ -177,6 +183,10 @@ def cmd_changelog(args: argparse.Namespace) -> int:
     if git.rev_parse(args.ref) is None:
         raise UsageError(f"--ref {args.ref!r} is not a commit in this repository")
     since: str | None = args.since
+    if args.all_releases:
+        if since is not None:
+            raise UsageError("--all and --since exclude each other: choose one")
+        return _changelog_all(args, project, git)
     if since is not None:
         all_tags = [t.name for t in git.tags()]
         if since not in all_tags:
@@ -209,6 +219,8 @@ def cmd_changelog(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from packaging.utils import InvalidName, canonicalize_name
 
+    from wheeltrain.index import IndexClient  # urllib and http.client: only when needed
+
     try:
         canonicalize_name(args.package, validate=True)
     except InvalidName:
@@ -235,4 +247,44 @@ def cmd_verify(args: argparse.Namespace) -> int:
         what = ", ".join(f.tags) if f.tags else "source distribution"
         lines.append(f"  {f.kind:<5}  {what:<45}  {f.filename}")
     emit(args, "\n".join(lines), data)
+    return 0
+
+
+def _changelog_all(args: argparse.Namespace, project: Project, git: Git) -> int:
+    """One section per release tag over the whole history, from a single `git log`.
+
+    A commit belongs to the first release (in version order) whose tag contains it; commits
+    that no release tag contains are "Unreleased". Within a section, newest first.
+    """
+    tag_shas = {t.name: t.sha for t in git.tags()}
+    commits = list(git.log(args.ref))
+    by_sha = {c.sha: c for c in commits}
+    release_of: dict[str, str] = {}
+    releases = tagsmod.release_tags(tag_shas, project.tag_format)  # oldest first
+    for tag in releases:
+        stack = [tag_shas[tag.name]]
+        while stack:
+            sha = stack.pop()
+            if sha in release_of or sha not in by_sha:
+                continue
+            release_of[sha] = tag.name
+            stack.extend(by_sha[sha].parents)
+    grouped: dict[str, list[Commit]] = {}
+    for commit in commits:
+        grouped.setdefault(release_of.get(commit.sha, "Unreleased"), []).append(commit)
+    titles = ["Unreleased"] if "Unreleased" in grouped else []
+    titles += [t.name for t in reversed(releases) if tag_shas[t.name] in by_sha]
+    sections = [(title, grouped.get(title, [])) for title in titles]
+    parts = [render_notes(c, title=title, repo_url=project.repo_url) for title, c in sections]
+    text = "\n".join(parts)
+    emit(
+        args,
+        text,
+        {
+            "releases": [
+                {"title": title, "commits": [c.sha for c in commits]} for title, commits in sections
+            ],
+            "markdown": text,
+        },
+    )
     return 0
