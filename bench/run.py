@@ -1,0 +1,161 @@
+"""Benchmark: `wheeltrain plan` and `wheeltrain changelog --all` against semantic-release,
+commitizen and plain git, on generated repositories, all measured in one run.
+
+    .venv/bin/python bench/run.py                 # 1k, 10k and 100k commits
+    .venv/bin/python bench/run.py --sizes 1000    # quicker
+
+Each repository has one release tag per 100 commits (1,000 tags at 100k commits) and about 20
+commits since the last release. Prints a table of median wall time and peak memory (RSS of
+the process tree) and the ratios the project's goals are stated in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.fastimport import Event, write_history  # noqa: E402
+from tests.support.projects import psr_project  # noqa: E402
+
+BIN = Path(sys.executable).parent
+CZ_TOML = """\
+[tool.commitizen]
+name = "cz_conventional_commits"
+version_provider = "pep621"
+version_scheme = "pep440"
+tag_format = "v$version"
+major_version_zero = true
+"""
+KINDS = [
+    "feat(store): add a thing",
+    "fix(ep): handle empty buffers",
+    "docs: words",
+    "chore: tidy",
+    "perf: faster reads",
+    "refactor(cli): split module",
+    "Update README.md",
+]
+
+
+NEXT_VERSION = ("wheeltrain plan", "semantic-release --noop version --print", "cz bump --get-next")
+
+
+def history(commits: int, tail: int = 20) -> list[Event]:
+    """``commits`` commits with one release tag per 100 of them, ``tail`` after the last."""
+    events: list[Event] = []
+    minor = 0
+    released = commits - tail
+    tags = max(1, commits // 100)
+    tagged = {round(k * released / tags) for k in range(1, tags + 1)}
+    for i in range(1, commits):
+        events.append(("commit", f"{KINDS[i % len(KINDS)]} {i}\n\nBody of change {i}. Refs: #{i}"))
+        if i in tagged:
+            minor += 1
+            events.append(("tag", f"v0.{minor}.0"))
+    return events
+
+
+def measure(cmd: Sequence[str], cwd: Path, runs: int) -> tuple[float, float, str]:
+    """Median seconds, peak RSS in MB, and the last line of stdout."""
+    times, peaks, last = [], [], ""
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", *cmd], cwd=cwd, capture_output=True, text=True
+        )
+        times.append(time.perf_counter() - start)
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed in {cwd}: {proc.stderr[-500:]}")
+        peaks.append(int(proc.stderr.strip().splitlines()[-1]) / 1024)
+        out = proc.stdout.strip().splitlines()
+        found = [line for line in out if line.startswith("next version: ")]
+        last = found[0].split()[2] if found else (out[-1] if out else "")
+    return statistics.median(times), max(peaks), last
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--runs", type=int, default=5, help="runs of each fast command")
+    parser.add_argument("--slow-runs", type=int, default=3, help="runs of each slow command")
+    args = parser.parse_args(argv)
+    rows = []
+    work = Path(tempfile.mkdtemp(prefix="wheeltrain-bench-"))
+    try:
+        for size in args.sizes:
+            repo = work / f"repo-{size}"
+            start = time.perf_counter()
+            events = history(size)
+            tags = sum(1 for kind, _ in events if kind == "tag")
+            files = psr_project(version=f"0.{tags}.0")  # stamped, as after the last release
+            files[".cz.toml"] = CZ_TOML
+            write_history(repo, files, events)
+            print(
+                f"# {size} commits, {tags} tags: generated in {time.perf_counter() - start:.1f} s",
+                file=sys.stderr,
+            )
+            last = f"v0.{tags}.0"
+            commands = {
+                "git log <lasttag>..HEAD": (
+                    ["git", "log", "--format=%H %s", f"{last}..HEAD"],
+                    args.runs,
+                ),
+                "git log (full history)": (["git", "log"], args.runs),
+                "wheeltrain plan": ([str(BIN / "wheeltrain"), "plan"], args.runs),
+                "semantic-release --noop version --print": (
+                    [str(BIN / "semantic-release"), "--noop", "version", "--print"],
+                    args.slow_runs,
+                ),
+                "cz bump --get-next": ([str(BIN / "cz"), "bump", "--get-next"], args.slow_runs),
+                "wheeltrain changelog --all": (
+                    [str(BIN / "wheeltrain"), "changelog", "--all"],
+                    args.runs,
+                ),
+                "cz changelog --dry-run": (
+                    [str(BIN / "cz"), "changelog", "--dry-run"],
+                    args.slow_runs,
+                ),
+            }
+            results = {}
+            for name, (cmd, runs) in commands.items():
+                results[name] = measure(cmd, repo, runs)
+                print(f"#   {name}: {results[name][0]:.3f} s", file=sys.stderr)
+            rows.append((size, tags, results))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print("| commits | tags | command | median s | peak MB | next version |")
+    print("|---:|---:|---|---:|---:|---|")
+    for size, tags, results in rows:
+        for name, (median, peak, out) in results.items():
+            shown = out if name in NEXT_VERSION else ""
+            print(f"| {size:,} | {tags:,} | {name} | {median:.3f} | {peak:.0f} | {shown} |")
+    print()
+    print(
+        "| commits | plan vs semantic-release | plan vs commitizen | plan vs git floor | "
+        "changelog --all vs full git log |"
+    )
+    print("|---:|---:|---:|---:|---:|")
+    for size, _tags, r in rows:
+        plan = r["wheeltrain plan"][0]
+        print(
+            f"| {size:,} | {r['semantic-release --noop version --print'][0] / plan:.1f}x faster | "
+            f"{r['cz bump --get-next'][0] / plan:.1f}x faster | "
+            f"{plan / r['git log <lasttag>..HEAD'][0]:.1f}x the floor | "
+            f"{r['wheeltrain changelog --all'][0] / r['git log (full history)'][0]:.2f}x |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
