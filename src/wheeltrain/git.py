@@ -41,8 +41,8 @@ class Git:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def _git(self, *args: str, check: bool = True) -> str:
-        proc = run(["git", "-C", str(self.root), *args], check=False)
+    def _git(self, *args: str, check: bool = True, input_text: str | None = None) -> str:
+        proc = run(["git", "-C", str(self.root), *args], check=False, input_text=input_text)
         if check and proc.returncode != 0:
             message = (proc.stderr or proc.stdout).strip().splitlines()
             last = message[-1] if message else f"exit code {proc.returncode}"
@@ -151,6 +151,12 @@ class Git:
         proc = run(["git", "-C", str(self.root), "remote", "get-url", name], check=False)
         return proc.stdout.strip() or None if proc.returncode == 0 else None
 
+    def subject(self, ref: str = "HEAD") -> str:
+        return self._git("log", "-1", "--format=%s", ref).strip()
+
+    def tags_at(self, ref: str = "HEAD") -> list[str]:
+        return self._git("tag", "--points-at", ref).split()
+
     def status_porcelain(self) -> str:
         return self._git("status", "--porcelain", "--untracked-files=no")
 
@@ -169,3 +175,22 @@ class Git:
     def push_atomic(self, remote: str, refspecs: list[str]) -> None:
         """Push every refspec or none (``git push --atomic``)."""
         self._git("push", "--atomic", remote, *refspecs)
+
+    def create_branch(self, name: str, start: str) -> None:
+        self._git("branch", name, start)
+
+    def delete_branch(self, name: str) -> None:
+        self._git("branch", "-D", name)
+
+    def switch(self, name: str) -> None:
+        self._git("switch", "-q", name)
+
+    def add(self, paths: list[str]) -> None:
+        self._git("add", "--", *paths)
+
+    def commit(self, message: str) -> None:
+        """Commit what is staged; the message goes through stdin, never a shell."""
+        self._git("commit", "-q", "--no-verify", "-F", "-", input_text=message)
+
+    def tag_annotated(self, name: str, message: str) -> None:
+        self._git("tag", "-a", name, "-F", "-", input_text=message)

@@ -181,6 +181,30 @@ class IndexClient:
             "check the URL or the network and retry"
         )
 
+    def versions(self, package: str) -> set[Version]:
+        """Every version of ``package`` the index has a file for (empty when it has none)."""
+        name = canonicalize_name(package)
+        if self.index_url is None:
+            response = self._get(f"{PYPI_JSON}/{urllib.parse.quote(name)}/json", "application/json")
+            if response.status == 404:
+                return set()
+            found = set()
+            for key, items in _json(response).get("releases", {}).items():
+                try:
+                    if items:
+                        found.add(Version(key))
+                except ValueError:
+                    continue
+            return found
+        response = self._get(f"{self.index_url}{name}/", _SIMPLE_ACCEPT)
+        if response.status == 404:
+            return set()
+        return {
+            v
+            for f in self._simple_files(response)
+            if _same_project(f.filename, name) and (v := file_version(f.filename)) is not None
+        }
+
     def files(self, package: str, version: str) -> list[IndexFile] | None:
         """Files of ``package`` at ``version``, or ``None`` when the index has no such release."""
         wanted = Version(version)
