@@ -10,7 +10,7 @@ from wheeltrain import semrel
 from wheeltrain.errors import ConfigError, StepFailed
 from wheeltrain.git import Git
 from wheeltrain.planning import MonthlyPlan, ReleasePolicy, plan_monthly
-from wheeltrain.project import Project, load_project
+from wheeltrain.project import Project, load_project, tag_name
 from wheeltrain.tags import ReleaseTag, release_tags
 from wheeltrain.versioning import BumpLevel
 
@@ -72,6 +72,7 @@ class MonthlyResult:
     tag: str | None
     commit: str | None
     pushed: bool
+    resumed: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -80,7 +81,18 @@ class MonthlyResult:
             "tag": self.tag,
             "commit": self.commit,
             "pushed": self.pushed,
+            "resumed": self.resumed,
         }
+
+
+def _cut_at_head(git: Git, tag_format: str) -> tuple[str, str] | None:
+    """(version, tag) of a final release committed and tagged at HEAD by an earlier run."""
+    subject = git.subject()
+    if not subject.startswith("chore(release): "):
+        return None
+    version = subject.removeprefix("chore(release): ").strip()
+    tag = tag_name(tag_format, version)
+    return (version, tag) if tag in git.tags_at("HEAD") else None
 
 
 def release(
@@ -91,10 +103,17 @@ def release(
     When what semantic-release made disagrees with the plan, the release commit and tag are
     removed again and nothing is pushed.
     """
+    git = Git.discover(root)
     plan = make_plan(root, forced)
     if not plan.release:
+        cut = _cut_at_head(git, load_project(git.root).tag_format)
+        if cut is not None and push:  # an earlier run tagged but did not push: finish it
+            branch = git.current_branch()
+            if branch is None:
+                raise ConfigError("HEAD is detached: check out the release branch first")
+            git.push_atomic(remote, [f"HEAD:refs/heads/{branch}", f"refs/tags/{cut[1]}"])
+            return MonthlyResult(plan, cut[0], cut[1], git.head(), pushed=True, resumed=True)
         return MonthlyResult(plan, None, None, None, pushed=False)
-    git = Git.discover(root)
     if git.status_porcelain():
         raise ConfigError(
             f"{git.root} has uncommitted changes: commit or stash them before releasing"

@@ -147,3 +147,25 @@ def test_plan_on_this_repository_works(cli) -> None:  # type: ignore[no-untyped-
     result = cli("plan", "--json", "--project", str(root))
     assert result.code == 0, result.err
     assert isinstance(result.json()["release"], bool)  # type: ignore[index]
+
+
+def test_a_rerun_pushes_what_a_failed_push_left_behind(
+    psr_repo: GitRepo,
+    tmp_path: Path,
+    cli,  # type: ignore[no-untyped-def]
+) -> None:
+    psr_repo.build(["fix: leak"])
+    missing = tmp_path / "not-there-yet.git"
+    psr_repo.git("remote", "add", "origin", str(missing))
+    failed = cli("release", "monthly", "--project", str(psr_repo.root))
+    assert failed.code == 1 and "git push failed" in failed.err
+    assert psr_repo.git("tag", "--points-at", "HEAD").split() == ["v0.3.10"]
+    subprocess.run(["git", "init", "-q", "--bare", str(missing)], check=True)
+    again = cli("release", "monthly", "--json", "--project", str(psr_repo.root))
+    assert again.code == 0, again.err
+    data = again.json()
+    assert (data["resumed"], data["pushed"], data["tag"]) == (True, True, "v0.3.10")  # type: ignore[index]
+    tags = subprocess.run(
+        ["git", "-C", str(missing), "tag"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert tags == ["v0.3.10"]

@@ -82,6 +82,13 @@ def cmd_release_monthly(args: argparse.Namespace) -> int:
         emit(args, text, {"dry_run": True, "plan": plan.as_dict()})
         return 0
     result = monthly.release(root, _forced(args), push=not args.no_push, remote=args.remote)
+    if result.resumed:
+        emit(
+            args,
+            f"{result.version} was tagged before (tag {result.tag} at HEAD): pushed it now",
+            {"dry_run": False, **result.as_dict()},
+        )
+        return 0
     if not result.plan.release:
         emit(args, render_plan(result.plan), {"dry_run": False, **result.as_dict()})
         return 0
