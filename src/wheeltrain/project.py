@@ -31,6 +31,12 @@ class Project:
     repo_url: str | None
 
     @property
+    def wheeltrain(self) -> dict[str, Any] | None:
+        tool = self.data.get("tool", {})
+        value = tool.get("wheeltrain") if isinstance(tool, dict) else None
+        return value if isinstance(value, dict) else None
+
+    @property
     def semantic_release(self) -> dict[str, Any]:
         tool = self.data.get("tool", {})
         value = tool.get("semantic_release", {}) if isinstance(tool, dict) else {}

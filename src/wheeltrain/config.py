@@ -1,0 +1,270 @@
+"""``[tool.wheeltrain]``: the variant table, validated once into frozen values. Pure.
+
+Every default is written down in :data:`DEFAULTS` (and :data:`VARIANT_DEFAULTS`); unknown keys
+and bad values are refused with one line that names the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.utils import InvalidName, canonicalize_name
+
+from wheeltrain.errors import ConfigError
+
+__all__ = [
+    "ARCHS",
+    "DEFAULTS",
+    "EVENTS",
+    "VARIANT_DEFAULTS",
+    "TrainConfig",
+    "Variant",
+    "parse_config",
+    "platform_version",
+]
+
+EVENTS = ("monthly", "hotfix", "tag", "manual")
+ARCHS = ("x86_64", "aarch64")
+PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
+
+#: The defaults of ``[tool.wheeltrain]``: one place.
+DEFAULTS: dict[str, Any] = {
+    "python": ["3.10", "3.11", "3.12", "3.13"],
+    "archs": ["x86_64", "aarch64"],
+    "runners": {"x86_64": "ubuntu-22.04", "aarch64": "ubuntu-22.04-arm"},
+    "sdist": [],
+}
+
+#: The defaults of each ``[tool.wheeltrain.variants.NAME]`` table.
+VARIANT_DEFAULTS: dict[str, Any] = {
+    "releases": ["monthly", "hotfix", "tag", "manual"],
+    "environment": {},
+    "image": "quay.io/pypa/manylinux_2_28_{arch}",
+    "forbid-libraries": [],
+    "max-platform": "manylinux_2_28",
+    "cuda": None,
+    "smoke": None,
+    # required: "distribution", "import-name"; optional overrides: "python", "archs"
+}
+
+_VARIANT_KEYS = {*VARIANT_DEFAULTS, "distribution", "import-name", "python", "archs"}
+_TOP_KEYS = {*DEFAULTS, "variants"}
+_PLATFORM = re.compile(r"^manylinux_(\d+)_(\d+)$")
+_LEGACY = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def platform_version(tag: str) -> tuple[int, int] | None:
+    """glibc version of a manylinux platform tag (without the arch): ``manylinux_2_28`` ->
+    (2, 28); legacy aliases included; ``None`` for anything else."""
+    if tag in _LEGACY:
+        return _LEGACY[tag]
+    match = _PLATFORM.match(tag)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    distribution: str
+    import_name: str
+    releases: tuple[str, ...]
+    environment: tuple[tuple[str, str], ...]
+    images: tuple[tuple[str, str], ...]  # arch -> container image
+    forbid_libraries: tuple[str, ...]
+    max_platform: str
+    cuda: str | None
+    smoke: str | None
+    python: tuple[str, ...]
+    archs: tuple[str, ...]
+
+    def image_for(self, arch: str) -> str:
+        return dict(self.images)[arch]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "distribution": self.distribution,
+            "import-name": self.import_name,
+            "releases": list(self.releases),
+            "environment": dict(self.environment),
+            "image": dict(self.images),
+            "forbid-libraries": list(self.forbid_libraries),
+            "max-platform": self.max_platform,
+            "cuda": self.cuda,
+            "smoke": self.smoke,
+            "python": list(self.python),
+            "archs": list(self.archs),
+        }
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    python: tuple[str, ...]
+    archs: tuple[str, ...]
+    runners: tuple[tuple[str, str], ...]
+    sdist: tuple[str, ...]
+    variants: tuple[Variant, ...]
+
+    def runner(self, arch: str) -> str:
+        return dict(self.runners)[arch]
+
+    def variant(self, name: str) -> Variant:
+        for v in self.variants:
+            if v.name == name:
+                return v
+        names = [v.name for v in self.variants]
+        raise ConfigError(
+            f"no variant {name!r}{_hint(name, names)}: variants are {', '.join(names)}"
+        )
+
+    def for_event(self, event: str) -> tuple[Variant, ...]:
+        if event not in EVENTS:
+            raise ConfigError(f"unknown event {event!r}: use one of {', '.join(EVENTS)}")
+        return tuple(v for v in self.variants if event in v.releases)
+
+
+def _hint(key: str, allowed: Any) -> str:
+    close = difflib.get_close_matches(key, list(allowed), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_keys(where: str, table: Mapping[str, Any], allowed: set[str]) -> None:
+    for key in table:
+        if key not in allowed:
+            raise ConfigError(
+                f"{where}: unknown key {key!r}{_hint(key, allowed)}; allowed: "
+                + ", ".join(sorted(allowed))
+            )
+
+
+def _str_list(where: str, value: Any, choices: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} must be a list of strings")
+    if choices is not None:
+        for v in value:
+            if v not in choices:
+                raise ConfigError(f"{where}: {v!r} is not one of {', '.join(choices)}")
+    if len(set(value)) != len(value):
+        raise ConfigError(f"{where} lists a value twice")
+    return tuple(value)
+
+
+def _string(where: str, value: Any, *, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where} must be a non-empty string")
+    return value
+
+
+def parse_config(data: Mapping[str, Any]) -> TrainConfig:
+    """Validate the ``[tool.wheeltrain]`` table (``data``) into a :class:`TrainConfig`."""
+    where = "[tool.wheeltrain]"
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where} must be a table")
+    _check_keys(where, data, _TOP_KEYS)
+    merged = {**DEFAULTS, **data}
+    python = _str_list(f"{where}.python", merged["python"], PYTHONS)
+    archs = _str_list(f"{where}.archs", merged["archs"], ARCHS)
+    runners_raw = merged["runners"]
+    if not isinstance(runners_raw, Mapping):
+        raise ConfigError(f"{where}.runners must be a table of arch = runner label")
+    runners = {**DEFAULTS["runners"], **runners_raw}
+    for arch, label in runners.items():
+        if arch not in ARCHS:
+            raise ConfigError(f"{where}.runners: {arch!r} is not one of {', '.join(ARCHS)}")
+        _string(f"{where}.runners.{arch}", label)
+    variants_raw = data.get("variants")
+    if not isinstance(variants_raw, Mapping) or not variants_raw:
+        raise ConfigError(
+            f"{where} has no variants: add a [tool.wheeltrain.variants.NAME] table per distribution"
+        )
+    variants = tuple(
+        _parse_variant(name, table, python, archs) for name, table in variants_raw.items()
+    )
+    dists = [canonicalize_name(v.distribution) for v in variants]
+    if len(set(dists)) != len(dists):
+        raise ConfigError(f"{where}.variants: two variants publish the same distribution")
+    sdist = _str_list(f"{where}.sdist", merged["sdist"], tuple(v.name for v in variants))
+    return TrainConfig(
+        python=python,
+        archs=archs,
+        runners=tuple(sorted(runners.items())),
+        sdist=sdist,
+        variants=variants,
+    )
+
+
+def _images(where: str, value: Any, archs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """``image``: one string (``{arch}`` is replaced) or a table of arch = image."""
+    if isinstance(value, str) and value.strip():
+        return tuple((arch, value.replace("{arch}", arch)) for arch in archs)
+    if isinstance(value, Mapping):
+        missing = [arch for arch in archs if arch not in value]
+        if missing:
+            raise ConfigError(f"{where}.image has no image for {', '.join(missing)}")
+        return tuple((arch, str(_string(f"{where}.image.{arch}", value[arch]))) for arch in archs)
+    raise ConfigError(f"{where}.image must be a string (with {{arch}}) or a table of arch = image")
+
+
+def _parse_variant(
+    name: str, table: Any, python: tuple[str, ...], archs: tuple[str, ...]
+) -> Variant:
+    where = f"[tool.wheeltrain.variants.{name}]"
+    if not re.match(r"^[a-z0-9][a-z0-9-]*$", name):
+        raise ConfigError(f"{where}: variant names are lowercase letters, digits and '-'")
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where} must be a table")
+    _check_keys(where, table, _VARIANT_KEYS)
+    merged = {**VARIANT_DEFAULTS, **table}
+    for required in ("distribution", "import-name"):
+        if required not in table:
+            raise ConfigError(f"{where} needs {required!r}")
+    distribution = str(_string(f"{where}.distribution", merged["distribution"]))
+    try:
+        canonicalize_name(distribution, validate=True)
+    except InvalidName:
+        raise ConfigError(f"{where}.distribution {distribution!r} is not a valid name") from None
+    import_name = str(_string(f"{where}.import-name", merged["import-name"]))
+    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$", import_name):
+        raise ConfigError(f"{where}.import-name {import_name!r} is not a Python module name")
+    environment = merged["environment"]
+    if not isinstance(environment, Mapping) or not all(
+        isinstance(v, str) for v in environment.values()
+    ):
+        raise ConfigError(f'{where}.environment must be a table of NAME = "value" strings')
+    for key in environment:
+        if not _ENV_NAME.match(key):
+            raise ConfigError(f"{where}.environment: {key!r} is not an environment variable name")
+    max_platform = str(_string(f"{where}.max-platform", merged["max-platform"]))
+    if platform_version(max_platform) is None:
+        raise ConfigError(
+            f"{where}.max-platform {max_platform!r} is not a manylinux tag: write it like "
+            "manylinux_2_28"
+        )
+    cuda = _string(f"{where}.cuda", merged["cuda"], optional=True)
+    if cuda is not None and not re.match(r"^\d+\.\d+$", cuda):
+        raise ConfigError(f"{where}.cuda {cuda!r} must be MAJOR.MINOR, e.g. '12.8'")
+    v_python = _str_list(f"{where}.python", merged.get("python", list(python)), PYTHONS)
+    v_archs = _str_list(f"{where}.archs", merged.get("archs", list(archs)), ARCHS)
+    if not v_python or not v_archs:
+        raise ConfigError(f"{where}: python and archs must not be empty")
+    return Variant(
+        name=name,
+        distribution=distribution,
+        import_name=import_name,
+        releases=_str_list(f"{where}.releases", merged["releases"], EVENTS),
+        environment=tuple(sorted(environment.items())),
+        images=_images(where, merged["image"], v_archs),
+        forbid_libraries=_str_list(f"{where}.forbid-libraries", merged["forbid-libraries"]),
+        max_platform=max_platform,
+        cuda=cuda,
+        smoke=_string(f"{where}.smoke", merged["smoke"], optional=True),
+        python=v_python,
+        archs=v_archs,
+    )

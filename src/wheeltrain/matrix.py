@@ -1,0 +1,147 @@
+"""Variants x Python versions x architectures: the build matrix and the files a release must
+contain. Pure."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from packaging.utils import canonicalize_name
+
+from wheeltrain.config import TrainConfig, Variant
+from wheeltrain.errors import ConfigError
+
+__all__ = ["BuildTarget", "ExpectedFile", "expected_files", "select_targets", "wheel_stem"]
+
+
+def wheel_stem(distribution: str) -> str:
+    """The distribution as wheel and sdist file names spell it (``mooncake_transfer_engine``)."""
+    return canonicalize_name(distribution).replace("-", "_")
+
+
+def cp(python: str) -> str:
+    return "cp" + python.replace(".", "")
+
+
+@dataclass(frozen=True)
+class BuildTarget:
+    variant: Variant
+    python: str
+    arch: str
+
+    @property
+    def identifier(self) -> str:
+        """cibuildwheel's build identifier, e.g. ``cp310-manylinux_x86_64``."""
+        return f"{cp(self.python)}-manylinux_{self.arch}"
+
+    def environment(self) -> str:
+        """``CIBW_ENVIRONMENT``: the variant's build environment, shell-quoted."""
+        return " ".join(f"{k}={shlex.quote(v)}" for k, v in self.variant.environment)
+
+    def matrix_entry(self, config: TrainConfig) -> dict[str, str]:
+        return {
+            "variant": self.variant.name,
+            "distribution": self.variant.distribution,
+            "python": self.python,
+            "arch": self.arch,
+            "runner": config.runner(self.arch),
+            "image": self.variant.image_for(self.arch),
+            "CIBW_BUILD": self.identifier,
+            "CIBW_ARCHS": self.arch,
+            "CIBW_ENVIRONMENT": self.environment(),
+        }
+
+
+@dataclass(frozen=True)
+class ExpectedFile:
+    variant: str
+    distribution: str
+    version: str
+    kind: str  # "wheel" or "sdist"
+    python: str | None = None
+    arch: str | None = None
+    max_platform: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str | None, str | None]:
+        """What identifies the file whatever its exact platform tag."""
+        return (canonicalize_name(self.distribution), self.kind, self.python, self.arch)
+
+    @property
+    def filename(self) -> str:
+        """The file name, with the highest allowed platform tag for wheels."""
+        stem = wheel_stem(self.distribution)
+        if self.kind == "sdist":
+            return f"{stem}-{self.version}.tar.gz"
+        tag = cp(str(self.python))
+        return f"{stem}-{self.version}-{tag}-{tag}-{self.max_platform}_{self.arch}.whl"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "variant": self.variant,
+            "distribution": self.distribution,
+            "version": self.version,
+            "kind": self.kind,
+            "python": self.python,
+            "arch": self.arch,
+            "max_platform": self.max_platform,
+            "filename": self.filename,
+        }
+
+
+def select_targets(
+    config: TrainConfig,
+    event: str,
+    *,
+    variants: Sequence[str] = (),
+    pythons: Sequence[str] = (),
+    archs: Sequence[str] = (),
+) -> list[BuildTarget]:
+    """The builds an event releases, optionally narrowed to some variants, Pythons, archs."""
+    chosen = config.for_event(event)
+    if variants:
+        for name in variants:
+            variant = config.variant(name)
+            if variant not in chosen:
+                raise ConfigError(
+                    f"variant {name!r} is not released by the {event} event "
+                    f"(its releases: {', '.join(variant.releases)})"
+                )
+        chosen = tuple(v for v in chosen if v.name in variants)
+    targets = [
+        BuildTarget(v, py, arch)
+        for v in chosen
+        for py in v.python
+        if not pythons or py in pythons
+        for arch in v.archs
+        if not archs or arch in archs
+    ]
+    return targets
+
+
+def expected_files(
+    config: TrainConfig, targets: Iterable[BuildTarget], version: str, *, sdist: bool = True
+) -> list[ExpectedFile]:
+    """Every file the release must contain: one wheel per target, plus the sdists that the
+    ``sdist`` setting asks for (for the variants among the targets)."""
+    out = [
+        ExpectedFile(
+            t.variant.name,
+            t.variant.distribution,
+            version,
+            "wheel",
+            t.python,
+            t.arch,
+            t.variant.max_platform,
+        )
+        for t in targets
+    ]
+    if sdist:
+        seen = {t.variant.name: t.variant for t in targets}
+        out += [
+            ExpectedFile(name, seen[name].distribution, version, "sdist")
+            for name in config.sdist
+            if name in seen
+        ]
+    return out
