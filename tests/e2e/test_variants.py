@@ -1,0 +1,400 @@
+"""The variant matrix end to end: cibuildwheel's view of it, real builds, and `check`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.support.artifacts import make_wheel
+from tests.support.gitrepo import GitRepo
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "transfer-engine"
+BIN = Path(sys.executable).parent
+HAS_NVCC = shutil.which("nvcc") is not None
+
+
+def example_repo(tmp_path: Path) -> GitRepo:
+    """A git repository holding a copy of examples/transfer-engine."""
+    root = tmp_path / "transfer-engine"
+    shutil.copytree(EXAMPLE, root)
+    repo = GitRepo(root)
+    repo.git("init", "-q", "-b", "main")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "chore: import the example")
+    return repo
+
+
+@pytest.mark.parametrize("event", ["monthly", "hotfix", "manual"])
+def test_cibuildwheel_lists_exactly_each_matrix_build(cli, event: str) -> None:  # type: ignore[no-untyped-def]
+    data = cli("matrix", "--event", event, "--json", "--project", str(EXAMPLE)).json()
+    include = data["include"]  # type: ignore[index]
+    assert len(data["expected"]) == len(include)  # type: ignore[index]
+    seen: dict[tuple[str, str], list[str]] = {}
+    for entry in include:
+        key = (entry["CIBW_BUILD"], entry["CIBW_ARCHS"])
+        if key in seen:
+            continue
+        env = {
+            **os.environ,
+            "CIBW_BUILD": entry["CIBW_BUILD"],
+            "CIBW_ARCHS": entry["CIBW_ARCHS"],
+            "CIBW_ENVIRONMENT": entry["CIBW_ENVIRONMENT"],
+        }
+        proc = subprocess.run(
+            [
+                str(BIN / "cibuildwheel"),
+                "--print-build-identifiers",
+                "--platform",
+                "linux",
+                str(EXAMPLE),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        seen[key] = proc.stdout.split()
+        assert seen[key] == [entry["CIBW_BUILD"]], (entry, proc.stderr)
+
+
+def test_matrix_writes_github_output(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "github_output"
+    os.environ["GITHUB_OUTPUT"] = str(out)
+    try:
+        assert (
+            cli("matrix", "--event", "monthly", "--github-output", "--project", str(EXAMPLE)).code
+            == 0
+        )
+    finally:
+        del os.environ["GITHUB_OUTPUT"]
+    lines = dict(line.split("=", 1) for line in out.read_text().splitlines())
+    assert len(json.loads(lines["matrix"])["include"]) == 16
+    assert len(json.loads(lines["expected"])) == 16
+
+
+def test_matrix_refuses_bad_config(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    repo = example_repo(tmp_path)
+    path = repo.root / "pyproject.toml"
+    path.write_text(
+        path.read_text().replace(
+            'releases = ["manual", "hotfix"]', 'releases = ["manual", "hotfix"]\nsmoke-test = "x"'
+        )
+    )
+    result = cli("matrix", "--event", "monthly", "--project", str(repo.root))
+    assert result.code == 2
+    assert "unknown key 'smoke-test' (did you mean 'smoke'?)" in result.err
+    assert result.err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_build_then_check_a_variant_without_touching_the_tree(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    repo = example_repo(tmp_path)
+    dist = tmp_path / "dist"
+    result = cli(
+        "build",
+        "--variant",
+        "non-cuda",
+        "--python",
+        "3.11",
+        "--version",
+        "0.4.0",
+        "--out",
+        str(dist),
+        "--json",
+        "--project",
+        str(repo.root),
+    )
+    assert result.code == 0, result.err
+    report = result.json()
+    assert [Path(p).parent.name for p in report["built"]] == ["non-cuda"]  # type: ignore[index]
+    assert [c["build"] for c in report["ci_only"]] == ["cp311-manylinux_aarch64"]  # type: ignore[index]
+    assert repo.git("status", "--porcelain") == ""
+    check = cli(
+        "check",
+        str(dist),
+        "--event",
+        "monthly",
+        "--version",
+        "0.4.0",
+        "--variant",
+        "non-cuda",
+        "--python",
+        "3.11",
+        "--arch",
+        "x86_64",
+        "--project",
+        str(repo.root),
+    )
+    assert check.code == 0, check.out
+    wrong = cli(
+        "check",
+        str(dist),
+        "--event",
+        "monthly",
+        "--version",
+        "0.4.1",
+        "--variant",
+        "non-cuda",
+        "--python",
+        "3.11",
+        "--arch",
+        "x86_64",
+        "--project",
+        str(repo.root),
+    )
+    assert wrong.code == 1 and "version 0.4.0, the release is 0.4.1" in wrong.out
+
+
+@pytest.mark.slow
+def test_the_variant_copy_is_renamed_stamped_and_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wheeltrain import builder
+    from wheeltrain.cli._matrix import load_config
+    from wheeltrain.matrix import select_targets
+    from wheeltrain.project import load_project
+
+    repo = example_repo(tmp_path)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    config = load_config(load_project(repo.root))
+    variant = config.variant("non-cuda")
+    seen: list[str] = []
+
+    def look(_: str) -> None:  # called while the copy exists
+        for copy in scratch.glob("wheeltrain-non-cuda-*/src"):
+            seen.append((copy / "pyproject.toml").read_text())
+
+    targets = select_targets(
+        config, "monthly", variants=["non-cuda"], pythons=["3.10"], archs=["x86_64"]
+    )
+    report = builder.build_variant(
+        repo.root, variant, targets, "0.4.0.post1", tmp_path / "out", progress=look
+    )
+    assert len(report.built) == 1 and "0.4.0.post1" in report.built[0].name
+    assert len(seen) == 1
+    assert 'name = "mooncake-transfer-engine-non-cuda"' in seen[0]
+    assert 'version = "0.4.0.post1"' in seen[0]
+    assert "# --- the variants" in seen[0]  # the rest of the file is kept, comments included
+    assert list(scratch.iterdir()) == []
+    assert repo.git("status", "--porcelain") == ""
+
+
+@pytest.mark.slow
+def test_a_failed_build_leaves_the_tree_as_it_was(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    repo = example_repo(tmp_path)
+    (repo.root / "csrc" / "engine.c").write_text("this is not C\n")
+    repo.git("commit", "-q", "-am", "fix: break the build")
+    result = cli(
+        "build",
+        "--variant",
+        "non-cuda",
+        "--python",
+        "3.11",
+        "--out",
+        str(tmp_path / "dist"),
+        "--project",
+        str(repo.root),
+    )
+    assert result.code == 1
+    assert "building non-cuda cp311-manylinux_x86_64 failed" in result.err
+    assert repo.git("status", "--porcelain") == ""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_NVCC, reason="needs nvcc (a CUDA toolkit) to link CUDA into a build")
+def test_check_stops_a_cpu_only_wheel_that_links_cuda(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """The shipped defect: a CPU-only wheel that needed libcudart. Built for real, then
+    stopped by `check` before anything is published."""
+    repo = example_repo(tmp_path)
+    path = repo.root / "pyproject.toml"
+    path.write_text(
+        path.read_text().replace(
+            'environment = { WITH_CUDA = "0" }',
+            'environment = { WITH_CUDA = "0", LINK_CUDART_SHARED = "1" }',
+        )
+    )
+    repo.git("commit", "-q", "-am", "build: a broken configuration")
+    dist = tmp_path / "dist"
+    built = cli(
+        "build",
+        "--variant",
+        "non-cuda",
+        "--python",
+        "3.12",
+        "--arch",
+        "x86_64",
+        "--version",
+        "0.4.0",
+        "--out",
+        str(dist),
+        "--project",
+        str(repo.root),
+    )
+    assert built.code == 0, built.err
+    result = cli(
+        "check",
+        str(dist),
+        "--event",
+        "monthly",
+        "--version",
+        "0.4.0",
+        "--variant",
+        "non-cuda",
+        "--python",
+        "3.12",
+        "--arch",
+        "x86_64",
+        "--project",
+        str(repo.root),
+    )
+    assert result.code == 1
+    assert "needs libcudart-" in result.out and "which the non-cuda variant forbids" in result.out
+    assert "bundles mooncake_transfer_engine_non_cuda.libs/libcudart-" in result.out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_NVCC, reason="needs nvcc (a CUDA toolkit) to build the CUDA variant")
+def test_the_cuda13_variant_builds_with_its_kernel_and_passes(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    repo = example_repo(tmp_path)
+    dist = tmp_path / "dist"
+    built = cli(
+        "build",
+        "--variant",
+        "cuda13",
+        "--python",
+        "3.12",
+        "--arch",
+        "x86_64",
+        "--version",
+        "0.4.0",
+        "--out",
+        str(dist),
+        "--project",
+        str(repo.root),
+    )
+    if "needs the CUDA 13.0 toolkit" in built.out + built.err:
+        pytest.skip("the installed CUDA toolkit is not 13.0")
+    assert built.code == 0, built.err
+    result = cli(
+        "check",
+        str(dist),
+        "--event",
+        "hotfix",
+        "--version",
+        "0.4.0",
+        "--variant",
+        "cuda13",
+        "--python",
+        "3.12",
+        "--arch",
+        "x86_64",
+        "--project",
+        str(repo.root),
+    )
+    assert result.code == 0, result.out
+
+
+def fake(dist: Path, name: str, version: str, tag: str) -> Path:
+    return make_wheel(dist, name, version, tag, module="mooncake")
+
+
+def test_check_lists_every_problem(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    dist = tmp_path / "dist"
+    fake(dist, "mooncake-transfer-engine", "0.4.0", "cp312-cp312-manylinux_2_28_x86_64")
+    fake(dist, "mooncake-transfer-engine-non-cuda", "0.4.0", "cp312-cp312-manylinux_2_39_x86_64")
+    fake(dist, "mooncake-transfer-engine", "0.4.0+cu128", "cp313-cp313-manylinux_2_28_x86_64")
+    fake(dist, "mooncake-transfer-engine-cuda13", "0.4.0", "cp312-cp312-linux_x86_64")
+    fake(dist, "something-else", "0.4.0", "cp312-cp312-manylinux_2_28_x86_64")
+    (dist / "notes.txt").write_text("x")
+    result = cli(
+        "check",
+        str(dist),
+        "--event",
+        "monthly",
+        "--version",
+        "0.4.0",
+        "--python",
+        "3.12",
+        "--python",
+        "3.13",
+        "--arch",
+        "x86_64",
+        "--no-twine",
+        "--json",
+        "--project",
+        str(EXAMPLE),
+    )
+    assert result.code == 1
+    problems = "\n".join(result.json()["problems"])  # type: ignore[index]
+    for needle in [
+        "manylinux_2_39_x86_64 is newer than manylinux_2_28",
+        "local version 0.4.0+cu128",
+        "version 0.4.0+cu128, the release is 0.4.0",
+        "platform tag linux_x86_64 is not manylinux",
+        "something_else-0.4.0-cp312-cp312-manylinux_2_28_x86_64.whl: unexpected",
+        "notes.txt: unexpected file",
+        "missing: mooncake_transfer_engine_non_cuda-0.4.0-cp313-cp313-manylinux_2_28_x86_64.whl",
+        "mooncake_transfer_engine_cuda13-0.4.0-cp312-cp312-linux_x86_64.whl: unexpected",
+    ]:
+        assert needle in problems, (needle, problems)
+
+
+def test_check_reads_the_metadata_inside_the_wheel(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    dist = tmp_path / "dist"
+    wheel = fake(dist, "mooncake-transfer-engine", "0.4.0", "cp312-cp312-manylinux_2_28_x86_64")
+    renamed = wheel.with_name(
+        wheel.name.replace("mooncake_transfer_engine", "mooncake_transfer_engine_non_cuda")
+    )
+    wheel.rename(renamed)
+    result = cli(
+        "check",
+        str(dist),
+        "--event",
+        "monthly",
+        "--version",
+        "0.4.0",
+        "--variant",
+        "non-cuda",
+        "--python",
+        "3.12",
+        "--arch",
+        "x86_64",
+        "--no-twine",
+        "--project",
+        str(EXAMPLE),
+    )
+    assert result.code == 1
+    assert "METADATA names 'mooncake-transfer-engine', the non-cuda variant is" in result.out
+
+
+def test_check_runs_twine_check(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    dist = tmp_path / "dist"
+    fake(dist, "mooncake-transfer-engine-non-cuda", "0.4.0", "cp312-cp312-manylinux_2_28_x86_64")
+    result = cli(
+        "check",
+        str(dist),
+        "--event",
+        "monthly",
+        "--version",
+        "0.4.0",
+        "--variant",
+        "non-cuda",
+        "--python",
+        "3.12",
+        "--arch",
+        "x86_64",
+        "--project",
+        str(EXAMPLE),
+    )
+    assert result.code == 1
+    assert "twine check" in result.out and "long_description" in result.out
