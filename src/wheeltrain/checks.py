@@ -29,22 +29,12 @@ from packaging.utils import (
 from packaging.version import Version
 
 from wheeltrain._proc import run
-from wheeltrain.config import TrainConfig, Variant, platform_version
+from wheeltrain.config import TrainConfig, Variant, platform_version, split_platform
 from wheeltrain.matrix import ExpectedFile
 
 __all__ = ["CheckReport", "check_files", "elf_needed"]
 
 _BUNDLED_HASH = re.compile(r"-[0-9a-f]{8}(?=\.so)")
-_PLATFORM = re.compile(
-    r"^(?P<base>manylinux_\d+_\d+|musllinux_\d+_\d+|manylinux1|manylinux2010|manylinux2014|"
-    r"linux)_(?P<arch>.+)$"
-)
-
-
-def _split_platform(plat: str) -> tuple[str, str]:
-    """``manylinux_2_28_x86_64`` -> (``manylinux_2_28``, ``x86_64``)."""
-    match = _PLATFORM.match(plat)
-    return (match["base"], match["arch"]) if match else (plat, plat)
 
 
 @dataclass
@@ -119,7 +109,7 @@ def _check_wheel(
     else:
         tag = next(iter(interpreters))[2:]
         python = f"{tag[0]}.{tag[1:]}"
-    split = {plat: _split_platform(plat) for plat in platforms}
+    split = {plat: split_platform(plat) for plat in platforms}
     archs = {arch for _, arch in split.values()}
     if len(archs) != 1:
         problems.append(f"{name}: platform tags for several architectures: {sorted(platforms)}")

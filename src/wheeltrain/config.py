@@ -25,6 +25,7 @@ __all__ = [
     "Variant",
     "parse_config",
     "platform_version",
+    "split_platform",
 ]
 
 EVENTS = ("monthly", "hotfix", "tag", "manual")
@@ -56,6 +57,18 @@ _TOP_KEYS = {*DEFAULTS, "variants"}
 _PLATFORM = re.compile(r"^manylinux_(\d+)_(\d+)$")
 _LEGACY = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+_PLATFORM_TAG = re.compile(
+    r"^(?P<base>manylinux_\d+_\d+|musllinux_\d+_\d+|manylinux1|manylinux2010|manylinux2014|"
+    r"linux)_(?P<arch>.+)$"
+)
+
+
+def split_platform(plat: str) -> tuple[str, str]:
+    """``manylinux_2_28_x86_64`` -> (``manylinux_2_28``, ``x86_64``)."""
+    match = _PLATFORM_TAG.match(plat)
+    return (match["base"], match["arch"]) if match else (plat, plat)
 
 
 def platform_version(tag: str) -> tuple[int, int] | None:

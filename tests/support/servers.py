@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -149,3 +150,55 @@ def hang(seconds: float, release: threading.Event) -> Behaviour:
         release.wait(seconds)
 
     return behave
+
+
+@contextmanager
+def faulty_proxy(
+    upstream: str, upload: Callable[[int], str], *, hang_seconds: float = 30.0
+) -> Iterator[tuple[str, list[str]]]:
+    """A proxy in front of a real index whose uploads (POST) misbehave on purpose.
+
+    ``upload(n)`` decides the n-th upload (from 1): "pass" forwards it, "500" answers 500
+    without forwarding, "drop" forwards it and then closes the connection without an answer,
+    "hang" waits ``hang_seconds`` first. Reads (GET) are always forwarded. Yields the proxy's
+    URL and the log of what each upload got.
+    """
+    log: list[str] = []
+    release = threading.Event()
+
+    def behave(handler: http.server.BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else None
+        headers = {k: v for k, v in handler.headers.items() if k.lower() not in ("host",)}
+        if handler.command == "POST":
+            action = upload(len(log) + 1)
+            log.append(action)
+            if action == "500":
+                answer(500, b"Internal Server Error")(handler)
+                return
+            if action == "hang":
+                release.wait(hang_seconds)
+                return
+        request = urllib.request.Request(
+            upstream + handler.path, data=body, headers=headers, method=handler.command
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, content, ctype = (
+                    response.status,
+                    response.read(),
+                    response.headers.get("Content-Type", "text/html"),
+                )
+        except urllib.error.HTTPError as exc:
+            status, content, ctype = exc.code, exc.read(), "text/plain"
+        if handler.command == "POST" and log and log[-1] == "drop":
+            handler.close_connection = True
+            handler.connection.shutdown(socket.SHUT_RDWR)
+            return
+        answer(status, content, ctype)(handler)
+
+    with fault_server(behave) as url:
+        try:
+            yield url, log
+        finally:
+            release.set()

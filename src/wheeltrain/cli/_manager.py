@@ -11,6 +11,7 @@ from wheeltrain import tags as tagsmod
 from wheeltrain.changelog import render_notes
 from wheeltrain.cli._output import emit
 from wheeltrain.commits import Commit
+from wheeltrain.config import ARCHS, EVENTS
 from wheeltrain.errors import StepFailed, UsageError
 from wheeltrain.git import Git
 from wheeltrain.project import Project, load_project, set_toml_string
@@ -73,13 +74,28 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         description="Exit 0 when PACKAGE==VERSION is on the index, 1 when it is not, "
         "2 for bad input.",
     )
-    p.add_argument("package")
-    p.add_argument("version")
+    p.add_argument(
+        "target",
+        nargs="+",
+        metavar="PACKAGE VERSION",
+        help="the distribution and version; with --all-variants only the version",
+    )
     p.add_argument(
         "--index-url",
         metavar="URL",
         help="a PEP 503 / PEP 691 simple index root (default: PyPI's JSON API)",
     )
+    p.add_argument(
+        "--all-variants",
+        action="store_true",
+        help="check the whole release: every variant of [tool.wheeltrain] has VERSION with "
+        "exactly the expected files",
+    )
+    p.add_argument("--event", choices=EVENTS, help="with --all-variants: which release (monthly)")
+    p.add_argument("--variant", action="append", default=[], help="with --all-variants: only this")
+    p.add_argument("--python", action="append", default=[], help="with --all-variants: only this")
+    p.add_argument("--arch", action="append", default=[], choices=ARCHS, help="with --all-variants")
+    p.add_argument("--dist", help="with --all-variants: compare sha256 with the files built here")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
     p.add_argument(
         "--retries", type=int, default=2, help="retries after a transient failure (default 2)"
@@ -221,15 +237,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     from wheeltrain.index import IndexClient  # urllib and http.client: only when needed
 
+    if args.retries < 0:
+        raise UsageError("--retries cannot be negative")
+    if args.timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    if args.all_variants:
+        from wheeltrain.cli._publish import cmd_verify_all
+
+        return cmd_verify_all(args)
+    if len(args.target) != 2:
+        raise UsageError("give the distribution and the version: verify PACKAGE VERSION")
+    args.package, args.version = args.target
+
     try:
         canonicalize_name(args.package, validate=True)
     except InvalidName:
         raise UsageError(f"{args.package!r} is not a valid distribution name") from None
     version = parse(args.version)
-    if args.retries < 0:
-        raise UsageError("--retries cannot be negative")
-    if args.timeout <= 0:
-        raise UsageError("--timeout must be a positive number of seconds")
     client = IndexClient(args.index_url, timeout=args.timeout, attempts=args.retries + 1)
     files = client.files(args.package, str(version))
     data: dict[str, Any] = {

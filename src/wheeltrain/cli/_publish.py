@@ -1,0 +1,165 @@
+"""`wheeltrain publish`, `wheeltrain verify --all-variants` and `wheeltrain smoke`."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+from pathlib import Path
+from typing import Any
+
+from wheeltrain.cli._matrix import add_selection, dist_files, load_config, selected
+from wheeltrain.cli._output import emit
+from wheeltrain.errors import StepFailed, UsageError
+from wheeltrain.index import IndexClient
+from wheeltrain.matrix import expected_files
+from wheeltrain.project import load_project
+from wheeltrain.publish import REPOSITORIES, publish, read_url_for, verify_release
+from wheeltrain.versioning import validate_for_release
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser(
+        "publish",
+        parents=[common],
+        help="upload every built file the index does not have yet (idempotent)",
+        description="Ask the index what it has, upload only what is missing with twine, treat "
+        "an identical file as done and a different one under the same name as an error; retry "
+        "transient failures. Credentials come from TWINE_USERNAME/TWINE_PASSWORD or trusted "
+        "publishing, never from the command line.",
+    )
+    p.add_argument("dist", help="the folder with the built files (searched recursively)")
+    p.add_argument("--version", required=True)
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--repository-url", metavar="URL", help="the upload URL of an index")
+    where.add_argument("--repository", choices=sorted(REPOSITORIES), help="a known index")
+    p.add_argument(
+        "--index-url",
+        metavar="URL",
+        help="where to read what the index has (default: derived from the upload URL)",
+    )
+    p.add_argument("--retries", type=int, default=3, help="retries per file (default 3)")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds per upload (default 300)")
+    p.set_defaults(handler=cmd_publish)
+
+    p = subparsers.add_parser(
+        "smoke",
+        parents=[common],
+        help="install each variant from the index in a fresh venv and run its smoke command",
+    )
+    add_selection(p)
+    p.add_argument("--version", required=True)
+    p.add_argument("--index-url", metavar="URL", help="a simple index (default: PyPI)")
+    p.add_argument(
+        "--upgrade-from",
+        metavar="BASE",
+        help="install BASE first, then `pip install --upgrade` must reach VERSION (hotfixes)",
+    )
+    p.set_defaults(handler=cmd_smoke)
+
+
+def _where(args: argparse.Namespace) -> tuple[str, str | None]:
+    if args.repository:
+        upload, read = REPOSITORIES[args.repository]
+        return upload, args.index_url or read
+    return args.repository_url, args.index_url or read_url_for(args.repository_url)
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    version = validate_for_release(args.version).canonical
+    if args.retries < 0:
+        raise UsageError("--retries cannot be negative")
+    upload_url, read_url = _where(args)
+    client = IndexClient(read_url)
+    files = [f for f in dist_files(Path(args.dist)) if f.name.endswith((".whl", ".tar.gz"))]
+    report = publish(
+        files,
+        version,
+        upload_url=upload_url,
+        client=client,
+        attempts=args.retries + 1,
+        upload_timeout=args.timeout,
+        progress=lambda line: None if args.json else print(line, flush=True),
+    )
+    emit(
+        args,
+        f"published {version}: {len(report.uploaded)} uploaded, {len(report.present)} already "
+        f"on {client.where}",
+        report.as_dict(),
+    )
+    return 0
+
+
+def cmd_verify_all(args: argparse.Namespace) -> int:
+    """`verify --all-variants VERSION`: the whole release, every variant in lockstep."""
+    project = load_project(Path(args.project))
+    config = load_config(project)
+    if len(args.target) != 1:
+        raise UsageError("with --all-variants give only the version: verify --all-variants 0.4.0")
+    version = validate_for_release(args.target[0]).canonical
+    args.event = args.event or "monthly"
+    targets = selected(args, config)
+    client = IndexClient(args.index_url, timeout=args.timeout, attempts=args.retries + 1)
+    local = dist_files(Path(args.dist)) if args.dist else []
+    report = verify_release(client, expected_files(config, targets, version), version, local=local)
+    if report.ok:
+        emit(
+            args,
+            f"ok: {len(report.checked)} file(s) of {version} on {client.where}, every variant "
+            "in lockstep" + (", sha256 as built" if local else ""),
+            report.as_dict(),
+        )
+        return 0
+    emit(
+        args,
+        f"{len(report.problems)} problem(s) with {version} on {client.where}:\n"
+        + "\n".join(f"  {p}" for p in report.problems),
+        report.as_dict(),
+    )
+    return 1
+
+
+def cmd_smoke(args: argparse.Namespace) -> int:
+    from wheeltrain.builder import find_python
+    from wheeltrain.smoke import smoke_one
+
+    project = load_project(Path(args.project))
+    config = load_config(project)
+    version = validate_for_release(args.version).canonical
+    if not args.arch:
+        args.arch = [platform.machine()]
+    targets = selected(args, config)
+    index_url = args.index_url or "https://pypi.org/simple/"
+    results = []
+    skipped = []
+    for target in targets:
+        exe = find_python(target.python)
+        if exe is None:
+            skipped.append(f"{target.variant.name} {target.python}: CPython not installed here")
+            continue
+        results.append(
+            smoke_one(
+                target.variant,
+                exe,
+                target.python,
+                version,
+                index_url,
+                upgrade_from=args.upgrade_from,
+                progress=lambda line: None if args.json else print(line, flush=True),
+            )
+        )
+    failed = [r for r in results if not r.ok]
+    lines = [
+        f"  {'ok  ' if r.ok else 'FAIL'} {r.variant:<12} {r.python:<5} {r.installed or '-':<14} "
+        + (r.problem or r.output)
+        for r in results
+    ]
+    lines += [f"  skip {s}" for s in skipped]
+    head = f"smoke {version} from {index_url}: {len(results) - len(failed)}/{len(results)} passed"
+    emit(
+        args,
+        "\n".join([head, *lines]),
+        {"version": version, "results": [r.as_dict() for r in results], "skipped": skipped},
+    )
+    if not results:
+        raise StepFailed("no variant could be smoke-tested here: no matching local CPython")
+    return 1 if failed else 0

@@ -1,0 +1,291 @@
+"""Publishing: upload with twine only what the index is missing; then verify the release.
+
+twine 6.1 and newer refuse ``--skip-existing`` for indexes other than PyPI, so the question
+"is it there already?" is asked here, of the index itself, before and after every upload:
+
+* a file the index has with the same sha256 is done; with a different sha256 it is an error
+  (found before anything is uploaded);
+* a failed upload that looks transient (5xx, 429, a dropped connection, a timeout) is retried
+  with backoff, after asking the index whether the file arrived after all;
+* credentials reach twine through its environment (``TWINE_USERNAME``/``TWINE_PASSWORD``, or
+  trusted publishing in CI): never on a command line, never printed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
+
+from wheeltrain._proc import run
+from wheeltrain.config import split_platform
+from wheeltrain.errors import StepFailed, UsageError
+from wheeltrain.index import IndexClient, IndexFile
+from wheeltrain.matrix import ExpectedFile
+
+__all__ = [
+    "REPOSITORIES",
+    "PublishReport",
+    "VerifyReport",
+    "publish",
+    "read_url_for",
+    "sha256_of",
+    "verify_release",
+]
+
+#: --repository NAME -> (upload URL, read URL; None is PyPI's JSON API)
+REPOSITORIES: dict[str, tuple[str, str | None]] = {
+    "pypi": ("https://upload.pypi.org/legacy/", None),
+    "testpypi": ("https://test.pypi.org/legacy/", "https://test.pypi.org/simple/"),
+}
+
+_TRANSIENT = re.compile(
+    r"\b(5\d\d|429)\b|Connection ?(reset|aborted|refused|Error)|RemoteDisconnected|"
+    r"timed? ?out|Timeout|BrokenPipe|IncompleteRead|Max retries exceeded",
+    re.IGNORECASE,
+)
+
+
+def read_url_for(upload_url: str) -> str:
+    """Where to read what an upload URL stores: ``…/legacy/`` -> ``…/simple/``; a bare server
+    root (pypiserver, devpi index) -> ``<root>/simple/``."""
+    url = upload_url.rstrip("/")
+    if url.endswith("/legacy"):
+        return url[: -len("legacy")] + "simple/"
+    return url + "/simple/"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _distribution(path: Path) -> str:
+    if path.name.endswith(".whl"):
+        return canonicalize_name(parse_wheel_filename(path.name)[0])
+    return canonicalize_name(parse_sdist_filename(path.name)[0])
+
+
+def _redact(text: str) -> str:
+    text = re.sub(r"(https?://)[^/@\s]+@", r"\1***@", text)
+    for key in ("TWINE_PASSWORD", "PYPI_API_TOKEN"):
+        secret = os.environ.get(key)
+        if secret:
+            text = text.replace(secret, "***")
+    return re.sub(r"pypi-[A-Za-z0-9_\-]{16,}", "pypi-***", text)
+
+
+@dataclass
+class PublishReport:
+    uploaded: list[str] = field(default_factory=list)
+    present: list[str] = field(default_factory=list)
+    attempts: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {"uploaded": self.uploaded, "present": self.present, "attempts": self.attempts}
+
+
+def _on_index(client: IndexClient, files: Sequence[Path], version: str) -> dict[str, IndexFile]:
+    found: dict[str, IndexFile] = {}
+    for dist in sorted({_distribution(f) for f in files}):
+        for item in client.files(dist, version) or []:
+            found[item.filename] = item
+    return found
+
+
+def publish(
+    files: Sequence[Path],
+    version: str,
+    *,
+    upload_url: str,
+    client: IndexClient,
+    attempts: int = 4,
+    backoff: float = 1.0,
+    upload_timeout: float = 300.0,
+    progress: Callable[[str], None] = lambda _: None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> PublishReport:
+    """Upload every file the index does not have yet; idempotent, resumable."""
+    if not files:
+        raise UsageError("nothing to publish: the dist folder holds no wheels or sdists")
+    report = PublishReport()
+    local = {f.name: (f, sha256_of(f)) for f in files}
+    there = _on_index(client, files, version)
+    conflicts = [
+        f"{name} (index sha256 {there[name].sha256}, local {sha})"
+        for name, (_, sha) in local.items()
+        if name in there and there[name].sha256 and there[name].sha256 != sha
+    ]
+    if conflicts:
+        raise StepFailed(
+            "the index holds a different file under the same name: "
+            + "; ".join(conflicts)
+            + ": nothing was uploaded; a published file cannot be replaced, release a new version"
+        )
+    missing = [f for name, (f, _) in sorted(local.items()) if name not in there]
+    report.present = sorted(name for name in local if name in there)
+    for path in missing:
+        _upload_one(
+            path,
+            local[path.name][1],
+            version,
+            upload_url,
+            client,
+            attempts,
+            backoff,
+            upload_timeout,
+            progress,
+            sleep,
+            report,
+        )
+    return report
+
+
+def _upload_one(
+    path: Path,
+    sha: str,
+    version: str,
+    upload_url: str,
+    client: IndexClient,
+    attempts: int,
+    backoff: float,
+    upload_timeout: float,
+    progress: Callable[[str], None],
+    sleep: Callable[[float], None],
+    report: PublishReport,
+) -> None:
+    env = dict(os.environ)
+    if "upload.pypi.org" not in upload_url and "test.pypi.org" not in upload_url:
+        # A local index without authentication still makes twine ask for a user name.
+        env.setdefault("TWINE_USERNAME", "wheeltrain")
+        env.setdefault("TWINE_PASSWORD", "unused")
+    last = ""
+    for attempt in range(1, attempts + 1):
+        report.attempts += 1
+        progress(f"uploading {path.name} (attempt {attempt})")
+        try:
+            proc = run(
+                [
+                    sys.executable,
+                    "-m",
+                    "twine",
+                    "upload",
+                    "--non-interactive",
+                    "--disable-progress-bar",
+                    "--repository-url",
+                    upload_url,
+                    str(path),
+                ],
+                env=env,
+                check=False,
+                timeout=upload_timeout,
+                what=f"uploading {path.name}",
+            )
+            ok, output = proc.returncode == 0, proc.stdout + proc.stderr
+        except StepFailed as exc:  # the upload hung past the timeout
+            ok, output = False, f"{exc} (Timeout)"
+        if ok:
+            report.uploaded.append(path.name)
+            return
+        last = _redact(" ".join(output.split())[-300:])
+        # Did it arrive after all (a dropped connection after the server stored it)?
+        arrived = _on_index(client, [path], version).get(path.name)
+        if arrived is not None:
+            if arrived.sha256 and arrived.sha256 != sha:
+                raise StepFailed(f"{path.name} is on the index with a different sha256: {last}")
+            report.uploaded.append(path.name)
+            return
+        if not _TRANSIENT.search(output) or attempt == attempts:
+            break
+        sleep(backoff * 2 ** (attempt - 1))
+    raise StepFailed(f"uploading {path.name} failed: {last}: re-run publish to finish the release")
+
+
+@dataclass
+class VerifyReport:
+    version: str
+    checked: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "version": self.version,
+            "ok": self.ok,
+            "checked": self.checked,
+            "problems": self.problems,
+        }
+
+
+def verify_release(
+    client: IndexClient,
+    expected: Sequence[ExpectedFile],
+    version: str,
+    *,
+    local: Iterable[Path] = (),
+) -> VerifyReport:
+    """Every variant's distribution has ``version`` with exactly the expected files (and the
+    same sha256 as the local files, when given): all variants in lockstep."""
+    report = VerifyReport(version)
+    digests = {p.name: sha256_of(p) for p in local}
+    by_dist: dict[str, list[ExpectedFile]] = {}
+    for exp in expected:
+        by_dist.setdefault(canonicalize_name(exp.distribution), []).append(exp)
+    for dist, wanted in sorted(by_dist.items()):
+        files = client.files(dist, version) or []
+        if not files:
+            report.problems.append(f"{dist} {version} is not on {client.where}")
+            continue
+        keyed: dict[tuple[str, str, str | None, str | None], IndexFile | None] = {}
+        for item in files:
+            key = _key_of(item)
+            if key is None:
+                report.problems.append(f"{item.filename}: not a CPython wheel or an sdist")
+                continue
+            keyed[key] = item
+        for exp in wanted:
+            found = keyed.pop(exp.key, None)
+            if found is None:
+                report.problems.append(f"missing on {client.where}: {exp.filename}")
+                continue
+            report.checked.append(found.filename)
+            if found.filename in digests:
+                if found.sha256 is None:
+                    report.problems.append(f"{found.filename}: the index gives no sha256")
+                elif found.sha256 != digests[found.filename]:
+                    report.problems.append(
+                        f"{found.filename}: sha256 on the index {found.sha256} differs from the "
+                        f"built file {digests[found.filename]}"
+                    )
+        for extra in keyed.values():
+            if extra is not None:
+                report.problems.append(f"unexpected on {client.where}: {extra.filename}")
+    return report
+
+
+def _key_of(item: IndexFile) -> tuple[str, str, str | None, str | None] | None:
+    if item.kind == "sdist":
+        return (canonicalize_name(parse_sdist_filename(item.filename)[0]), "sdist", None, None)
+    dist, _, _, tags = parse_wheel_filename(item.filename)
+    interpreters = {t.interpreter for t in tags}
+    platforms = {t.platform for t in tags}
+    if len(interpreters) != 1 or not next(iter(interpreters)).startswith("cp"):
+        return None
+    tag = next(iter(interpreters))[2:]
+    archs = {split_platform(p)[1] for p in platforms}
+    if len(archs) != 1:
+        return None
+    return (canonicalize_name(dist), "wheel", f"{tag[0]}.{tag[1:]}", archs.pop())

@@ -1,0 +1,281 @@
+"""publish / verify --all-variants / smoke against a real pypiserver, with faults injected at
+the HTTP boundary by a proxy in front of it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.support.artifacts import make_sdist, make_wheel, sha256_of
+from tests.support.servers import LocalIndex, faulty_proxy
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "transfer-engine"
+DISTS = ("mooncake-transfer-engine", "mooncake-transfer-engine-non-cuda")
+
+
+def release_files(dist: Path, version: str = "0.4.0") -> list[Path]:
+    """Two variants x two Pythons, x86_64: the shape of a (narrowed) monthly release."""
+    return [
+        make_wheel(
+            dist / name, name, version, f"cp{py}-cp{py}-manylinux_2_28_x86_64", module="mooncake"
+        )
+        for name in DISTS
+        for py in ("311", "312")
+    ]
+
+
+def on_index(index: LocalIndex) -> list[str]:
+    return sorted(p.name for p in index.packages.iterdir())
+
+
+def publish(cli, dist: Path, url: str, *extra: str):  # type: ignore[no-untyped-def]
+    return cli(
+        "publish",
+        str(dist),
+        "--version",
+        "0.4.0",
+        "--repository-url",
+        url,
+        "--project",
+        str(EXAMPLE),
+        *extra,
+    )
+
+
+def test_publish_uploads_only_what_is_missing(tmp_path: Path, index: LocalIndex, cli) -> None:  # type: ignore[no-untyped-def]
+    files = release_files(tmp_path / "dist")
+    index.upload(files[:1])
+    first = publish(cli, tmp_path / "dist", index.url + "/", "--json")
+    assert first.code == 0, first.err
+    data = first.json()
+    assert sorted(data["uploaded"]) == sorted(f.name for f in files[1:])  # type: ignore[index]
+    assert data["present"] == [files[0].name]  # type: ignore[index]
+    again = publish(cli, tmp_path / "dist", index.url + "/", "--json").json()
+    assert again["uploaded"] == [] and len(again["present"]) == 4  # type: ignore[index]
+    assert on_index(index) == sorted(f.name for f in files)
+
+
+def test_a_different_file_under_the_same_name_is_an_error(
+    tmp_path: Path, index: LocalIndex, cli
+) -> None:  # type: ignore[no-untyped-def]
+    files = release_files(tmp_path / "dist")
+    other = make_wheel(
+        tmp_path / "other",
+        DISTS[0],
+        "0.4.0",
+        "cp311-cp311-manylinux_2_28_x86_64",
+        module="mooncake",
+        payload="# built twice\n",
+    )
+    assert other.name == files[0].name and sha256_of(other) != sha256_of(files[0])
+    index.upload([other])
+    result = publish(cli, tmp_path / "dist", index.url + "/")
+    assert result.code == 1
+    assert "holds a different file under the same name" in result.err
+    assert "nothing was uploaded" in result.err
+    assert on_index(index) == [other.name]
+
+
+@pytest.mark.parametrize(
+    ("name", "plan", "extra"),
+    [
+        ("500 to the first uploads", lambda n: "500" if n <= 2 else "pass", ()),
+        ("connection dropped after the upload", lambda n: "drop" if n == 1 else "pass", ()),
+        (
+            "upload hangs past the timeout",
+            lambda n: "hang" if n == 1 else "pass",
+            ("--timeout", "3"),
+        ),
+    ],
+)
+def test_transient_failures_are_retried_and_every_file_lands_once(
+    tmp_path: Path,
+    index: LocalIndex,
+    cli,
+    name: str,
+    plan: Callable[[int], str],  # type: ignore[no-untyped-def]
+    extra: tuple[str, ...],
+) -> None:
+    files = release_files(tmp_path / "dist")
+    with faulty_proxy(index.url, plan) as (url, log):
+        result = publish(cli, tmp_path / "dist", url + "/", "--json", *extra)
+    assert result.code == 0, (name, result.err)
+    assert on_index(index) == sorted(f.name for f in files)
+    assert log[0] != "pass"  # the fault really happened
+
+
+def test_a_failed_run_is_finished_by_a_rerun(tmp_path: Path, index: LocalIndex, cli) -> None:  # type: ignore[no-untyped-def]
+    files = release_files(tmp_path / "dist")
+    with faulty_proxy(index.url, lambda n: "pass" if n == 1 else "500") as (url, _):
+        broken = publish(cli, tmp_path / "dist", url + "/", "--retries", "1")
+    assert broken.code == 1 and "re-run publish to finish the release" in broken.err
+    assert len(on_index(index)) == 1
+    rerun = publish(cli, tmp_path / "dist", index.url + "/")
+    assert rerun.code == 0, rerun.err
+    assert on_index(index) == sorted(f.name for f in files)
+
+
+def test_credentials_never_reach_a_command_line_or_the_output(
+    tmp_path: Path,
+    index: LocalIndex,
+    cli,  # type: ignore[no-untyped-def]
+) -> None:
+    release_files(tmp_path / "dist")
+    secret = "pypi-SeCrEt0123456789abcdefXYZ"
+    seen: list[str] = []
+
+    def watch() -> None:  # read every twine command line while the upload hangs
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not seen:
+            for proc in Path("/proc").iterdir():
+                try:
+                    cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                except OSError:
+                    continue
+                if "twine" in cmdline and "upload" in cmdline:
+                    seen.append(cmdline)
+            time.sleep(0.05)
+
+    os.environ["TWINE_USERNAME"], os.environ["TWINE_PASSWORD"] = "__token__", secret
+    try:
+        with faulty_proxy(index.url, lambda n: "hang" if n == 1 else "500") as (url, _):
+            watcher = threading.Thread(target=watch)
+            watcher.start()
+            result = publish(cli, tmp_path / "dist", url + "/", "--timeout", "2", "--retries", "1")
+            watcher.join()
+    finally:
+        del os.environ["TWINE_USERNAME"], os.environ["TWINE_PASSWORD"]
+    assert result.code == 1
+    assert seen and all(secret not in line for line in seen)
+    assert secret not in result.out + result.err
+
+
+def test_verify_all_variants_in_lockstep(tmp_path: Path, index: LocalIndex, cli) -> None:  # type: ignore[no-untyped-def]
+    files = release_files(tmp_path / "dist")
+    args = (
+        "verify",
+        "--all-variants",
+        "0.4.0",
+        "--event",
+        "monthly",
+        "--python",
+        "3.11",
+        "--python",
+        "3.12",
+        "--arch",
+        "x86_64",
+        "--index-url",
+        index.simple_url,
+        "--project",
+        str(EXAMPLE),
+    )
+    index.upload([f for f in files if "non_cuda" not in f.name])
+    behind = cli(*args)
+    assert behind.code == 1
+    assert "mooncake-transfer-engine-non-cuda 0.4.0 is not on" in behind.out
+    index.upload([f for f in files if "non_cuda" in f.name][:1])
+    partial = cli(*args)
+    assert partial.code == 1 and "missing on" in partial.out and "cp312" in partial.out
+    index.upload([f for f in files if "non_cuda" in f.name][1:])
+    assert cli(*args, "--dist", str(tmp_path / "dist")).code == 0
+    rebuilt = release_files(tmp_path / "rebuilt")
+    make_wheel(
+        tmp_path / "rebuilt" / DISTS[0],
+        DISTS[0],
+        "0.4.0",
+        "cp311-cp311-manylinux_2_28_x86_64",
+        module="mooncake",
+        payload="# other\n",
+    )
+    assert rebuilt
+    differs = cli(*args, "--dist", str(tmp_path / "rebuilt"))
+    assert differs.code == 1 and "differs from the built file" in differs.out
+    index.upload([make_sdist(tmp_path / "sd", DISTS[1], "0.4.0")])
+    extra = cli(*args)
+    assert extra.code == 1 and "unexpected on" in extra.out
+
+
+@pytest.mark.slow
+def test_smoke_installs_each_variant_from_the_index_only(
+    tmp_path: Path, index: LocalIndex, cli
+) -> None:  # type: ignore[no-untyped-def]
+    dist = tmp_path / "dist"
+    built = cli(
+        "build",
+        "--variant",
+        "non-cuda",
+        "--python",
+        "3.12",
+        "--arch",
+        "x86_64",
+        "--version",
+        "0.4.0",
+        "--out",
+        str(dist),
+        "--project",
+        str(EXAMPLE),
+    )
+    assert built.code == 0, built.err
+    assert publish(cli, dist, index.url + "/").code == 0
+    result = cli(
+        "smoke",
+        "--version",
+        "0.4.0",
+        "--event",
+        "monthly",
+        "--variant",
+        "non-cuda",
+        "--python",
+        "3.12",
+        "--index-url",
+        index.simple_url,
+        "--json",
+        "--project",
+        str(EXAMPLE),
+    )
+    assert result.code == 0, result.out
+    (only,) = result.json()["results"]  # type: ignore[index]
+    assert only["ok"] and only["installed"] == "0.4.0"
+    assert only["output"].startswith("0.4.0 ")
+    missing = cli(
+        "smoke",
+        "--version",
+        "0.4.1",
+        "--event",
+        "monthly",
+        "--variant",
+        "non-cuda",
+        "--python",
+        "3.12",
+        "--index-url",
+        index.simple_url,
+        "--project",
+        str(EXAMPLE),
+    )
+    assert missing.code == 1 and "FAIL" in missing.out
+
+
+def test_pip_in_smoke_sees_no_site_configuration() -> None:
+    from wheeltrain.smoke import pip_env
+
+    env = pip_env(
+        without_cuda=True,
+        base={
+            "PIP_FIND_LINKS": "/opt/wheels",
+            "PIP_CERT": "/c",
+            "PATH": "/usr/local/cuda/bin:/usr/bin",
+            "LD_LIBRARY_PATH": "/usr/local/cuda/lib64",
+        },
+    )
+    assert env["PIP_CONFIG_FILE"] == os.devnull and "PIP_FIND_LINKS" not in env
+    assert env["PIP_CERT"] == "/c" and env["PATH"] == "/usr/bin"
+    assert "LD_LIBRARY_PATH" not in env and env["CUDA_VISIBLE_DEVICES"] == ""
+    proc = subprocess.run(["pip", "config", "list"], env=env, capture_output=True, text=True)
+    assert "find-links" not in proc.stdout and "extra-index-url" not in proc.stdout
