@@ -1,0 +1,166 @@
+"""Smoke tests: install a released variant from the index into a fresh virtual environment and
+run its import and smoke command.
+
+pip sees only the index it is given: no user or site configuration (``PIP_CONFIG_FILE`` is
+``/dev/null``, every other ``PIP_*`` variable is dropped but the certificate bundle). A variant
+with no CUDA in its build is tested with no CUDA in reach either: no ``LD_LIBRARY_PATH``, no
+``CUDA_HOME``, no CUDA folders on ``PATH``, ``CUDA_VISIBLE_DEVICES`` empty.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from wheeltrain.config import Variant
+from wheeltrain.errors import UsageError
+
+__all__ = ["SmokeResult", "pip_env", "smoke_one"]
+
+
+def pip_env(*, without_cuda: bool = False, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a pip that must see only the index on its command line."""
+    source = dict(os.environ if base is None else base)
+    env = {k: v for k, v in source.items() if not k.startswith("PIP_")}
+    env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_CACHE_DIR="1")
+    if "PIP_CERT" in source:
+        env["PIP_CERT"] = source["PIP_CERT"]
+    env.pop("PYTHONPATH", None)
+    if without_cuda:
+        for key in ("LD_LIBRARY_PATH", "CUDA_HOME", "CUDA_PATH"):
+            env.pop(key, None)
+        env["PATH"] = os.pathsep.join(
+            p for p in env.get("PATH", "").split(os.pathsep) if "cuda" not in p.lower()
+        )
+        env["CUDA_VISIBLE_DEVICES"] = ""
+    return env
+
+
+@dataclass(frozen=True)
+class SmokeResult:
+    variant: str
+    python: str
+    ok: bool
+    installed: str | None
+    upgraded_from: str | None
+    output: str
+    problem: str | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "variant": self.variant,
+            "python": self.python,
+            "ok": self.ok,
+            "installed": self.installed,
+            "upgraded_from": self.upgraded_from,
+            "output": self.output,
+            "problem": self.problem,
+        }
+
+
+def _tail(proc: subprocess.CompletedProcess[str]) -> str:
+    lines = [ln for ln in (proc.stderr + proc.stdout).strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else f"exit code {proc.returncode}"
+
+
+def smoke_one(
+    variant: Variant,
+    python_exe: str,
+    python: str,
+    version: str,
+    index_url: str,
+    *,
+    upgrade_from: str | None = None,
+    timeout: float = 300.0,
+    progress: Callable[[str], None] = lambda _: None,
+) -> SmokeResult:
+    """Install ``variant``'s distribution at ``version`` with ``python_exe`` and run its checks.
+
+    With ``upgrade_from``, first install that release, then ``pip install --upgrade`` and
+    expect ``version``: the path hotfix users take.
+    """
+    env = pip_env(without_cuda=variant.cuda is None)
+
+    def result(ok: bool, installed: str | None, output: str, problem: str | None) -> SmokeResult:
+        return SmokeResult(variant.name, python, ok, installed, upgrade_from, output, problem)
+
+    with tempfile.TemporaryDirectory(prefix=f"wheeltrain-smoke-{variant.name}-") as tmp:
+        home = Path(tmp)
+        env_dir = home / "venv"
+        progress(f"smoke {variant.name} on CPython {python}: fresh virtual environment")
+        proc = subprocess.run(
+            [python_exe, "-m", "venv", str(env_dir)], capture_output=True, text=True, env=env
+        )
+        if proc.returncode != 0:
+            return result(False, None, "", f"python -m venv failed: {_tail(proc)}")
+        py = str(env_dir / "bin" / "python")
+
+        def pip(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [py, "-m", "pip", "install", "--quiet", "--index-url", index_url, *args],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=home,
+                timeout=timeout,
+            )
+
+        dist = variant.distribution
+        if upgrade_from is not None:
+            proc = pip(f"{dist}=={upgrade_from}")
+            if proc.returncode != 0:
+                return result(False, None, "", f"installing {dist}=={upgrade_from}: {_tail(proc)}")
+            proc = pip("--upgrade", dist)
+        else:
+            proc = pip(f"{dist}=={version}")
+        if proc.returncode != 0:
+            return result(False, None, "", f"pip install {dist}: {_tail(proc)}")
+        proc = subprocess.run(
+            [py, "-c", f"import importlib.metadata as m; print(m.version({dist!r}))"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=home,
+        )
+        installed = proc.stdout.strip() or None
+        if installed != version:
+            how = f"pip install --upgrade from {upgrade_from}" if upgrade_from else "pip"
+            return result(False, installed, "", f"{how} gave {installed}, expected {version}")
+        proc = subprocess.run(
+            [py, "-c", f"import {variant.import_name}"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=home,
+            timeout=timeout,
+        )
+        if proc.returncode != 0:
+            return result(False, installed, "", f"import {variant.import_name}: {_tail(proc)}")
+        output = ""
+        if variant.smoke:
+            try:
+                argv = shlex.split(variant.smoke)
+            except ValueError as exc:
+                raise UsageError(
+                    f"[tool.wheeltrain.variants.{variant.name}].smoke: {exc}"
+                ) from None
+            if argv and argv[0] in ("python", "python3"):
+                argv[0] = py
+            else:
+                argv[0] = (
+                    str(env_dir / "bin" / argv[0])
+                    if (env_dir / "bin" / argv[0]).exists()
+                    else argv[0]
+                )
+            proc = subprocess.run(
+                argv, capture_output=True, text=True, env=env, cwd=home, timeout=timeout
+            )
+            output = proc.stdout.strip()
+            if proc.returncode != 0:
+                return result(False, installed, output, f"smoke command failed: {_tail(proc)}")
+        return result(True, installed, output, None)
