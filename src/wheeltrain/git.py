@@ -49,6 +49,10 @@ class Git:
             raise StepFailed(f"git {args[0]} failed: {last}")
         return proc.stdout
 
+    def run_git(self, *args: str, check: bool = True) -> str:
+        """Any git command in this work tree; its stdout."""
+        return self._git(*args, check=check)
+
     @classmethod
     def discover(cls, start: Path) -> Git:
         proc = run(["git", "-C", str(start), "rev-parse", "--show-toplevel"], check=False)

@@ -7,14 +7,14 @@ import sys
 from collections.abc import Sequence
 
 import wheeltrain
-from wheeltrain.cli import _hotfix, _manager, _matrix, _monthly
+from wheeltrain.cli import _hotfix, _manager, _matrix, _monthly, _publish, _rehearse
 from wheeltrain.cli._output import ArgumentParser
 from wheeltrain.errors import WheeltrainError
 
 __all__ = ["build_parser", "console_main", "main"]
 
 #: Modules that add commands; each has ``register(subparsers, common)``.
-_COMMAND_MODULES = (_manager, _monthly, _hotfix, _matrix)
+_COMMAND_MODULES = (_manager, _monthly, _hotfix, _matrix, _publish, _rehearse)
 
 
 class _VersionAction(argparse.Action):

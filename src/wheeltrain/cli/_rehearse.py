@@ -1,0 +1,46 @@
+"""`wheeltrain rehearse`: the whole release run against an embedded local index."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from wheeltrain.cli._output import emit
+
+DEFAULT_PROJECT = "examples/transfer-engine"
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser(
+        "rehearse",
+        help="rehearse a monthly release and a hotfix end to end on a local index",
+        description="On a throwaway clone of the project and a real PyPI-compatible server on "
+        "127.0.0.1: a monthly release (plan, semantic-release, build, check, publish, verify, "
+        "smoke), then a hotfix post1 on the hotfix branch (the same, plus the upgrade path). "
+        "Nothing is written outside a temporary folder; nothing is pushed.",
+    )
+    p.add_argument(
+        "--project",
+        default=DEFAULT_PROJECT,
+        metavar="PATH",
+        help=f"the project to rehearse (default: {DEFAULT_PROJECT})",
+    )
+    p.add_argument("--python", action="append", default=[], help="only these CPythons (repeat)")
+    p.add_argument("--keep", action="store_true", help="keep the temporary folder, print it")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(handler=cmd_rehearse)
+
+
+def cmd_rehearse(args: argparse.Namespace) -> int:
+    from wheeltrain.rehearse import machine, rehearse, render
+
+    report = rehearse(
+        Path(args.project),
+        pythons=args.python,
+        keep=args.keep,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    emit(args, render(report), {"machine": machine(), **report.as_dict()})
+    return 0

@@ -1,0 +1,422 @@
+"""The rehearsal: a whole release run, end to end, on a throwaway clone and an embedded index.
+
+monthly:  plan -> semantic-release stamp, changelog, tag -> build -> check -> publish -> verify
+          -> smoke
+hotfix:   start -> fix -> plan -> stamp, changelog, tag, branch -> build -> check -> publish
+          -> verify -> smoke with the upgrade path from the monthly release
+
+Everything happens inside one temporary folder (the clone, the built files, the index, pip's
+cache); the index is stopped and the folder removed at the end. What this machine cannot build
+honestly (another architecture, a CUDA toolkit it does not have) is listed as CI only.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wheeltrain import builder, hotfix_release, monthly
+from wheeltrain.checks import check_files
+from wheeltrain.config import TrainConfig, parse_config
+from wheeltrain.errors import ConfigError, StepFailed, WheeltrainError
+from wheeltrain.git import Git
+from wheeltrain.index import IndexClient
+from wheeltrain.localindex import LocalIndex, local_index
+from wheeltrain.matrix import BuildTarget, expected_files, select_targets
+from wheeltrain.project import load_project
+from wheeltrain.publish import publish, verify_release
+from wheeltrain.smoke import smoke_one
+from wheeltrain.versioning import BumpLevel
+
+__all__ = ["RehearsalReport", "rehearse"]
+
+_COPY_SKIP = shutil.ignore_patterns(
+    ".venv",
+    "venv",
+    "dist",
+    "build",
+    "wheelhouse",
+    "*.egg-info",
+    "__pycache__",
+)
+
+
+@dataclass
+class Stage:
+    release: str
+    name: str
+    seconds: float
+    detail: str
+
+
+@dataclass
+class ReleaseSummary:
+    kind: str
+    version: str
+    files: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # variant -> files
+    ci_only: list[str] = field(default_factory=list)
+    smoke: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "version": self.version,
+            "files": {v: [{"name": n, "bytes": b} for n, b in fs] for v, fs in self.files.items()},
+            "ci_only": self.ci_only,
+            "smoke": self.smoke,
+        }
+
+
+@dataclass
+class RehearsalReport:
+    project: str
+    history: str
+    stages: list[Stage] = field(default_factory=list)
+    releases: list[ReleaseSummary] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "project": self.project,
+            "history": self.history,
+            "releases": [r.as_dict() for r in self.releases],
+            "stages": [
+                {
+                    "release": s.release,
+                    "stage": s.name,
+                    "seconds": round(s.seconds, 2),
+                    "detail": s.detail,
+                }
+                for s in self.stages
+            ],
+            "total_seconds": round(sum(s.seconds for s in self.stages), 2),
+        }
+
+
+class _Run:
+    def __init__(self, report: RehearsalReport, progress: Callable[[str], None]) -> None:
+        self.report = report
+        self.progress = progress
+        self.release = ""
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[list[str]]:
+        """Time a stage; a failure inside it names the stage."""
+        detail: list[str] = []
+        start = time.monotonic()
+        self.progress(f"[{self.release}] {name} ...")
+        try:
+            yield detail
+        except WheeltrainError as exc:
+            raise StepFailed(f"rehearsal failed at {self.release}/{name}: {exc}") from None
+        seconds = time.monotonic() - start
+        text = "; ".join(detail)
+        self.report.stages.append(Stage(self.release, name, seconds, text))
+        self.progress(f"[{self.release}] {name}: {text or 'done'} ({seconds:.1f} s)")
+
+
+def _clone(project: Path, dest: Path) -> str:
+    """A throwaway git repository of ``project``; returns how its history was made."""
+    top = None
+    if (project / ".git").exists():
+        top = Git.discover(project).root
+    if top is not None and top.resolve() == project.resolve():
+        Git(dest.parent).run_git("clone", "-q", "--no-local", str(project), str(dest))
+        return "a clone of the project's repository"
+    shutil.copytree(project, dest, ignore=_COPY_SKIP)
+    git = Git(dest)
+    git.run_git("init", "-q", "-b", "main")
+    return "scripted (the project is not a git repository of its own)"
+
+
+def _identity(git: Git) -> None:
+    """Commits in the clone need an author; a machine may have none configured."""
+    for key, value in (
+        ("user.name", "wheeltrain rehearsal"),
+        ("user.email", "rehearsal@wheeltrain.invalid"),
+    ):
+        if not git.run_git("config", "--get", key, check=False).strip():
+            git.run_git("config", key, value)
+
+
+def _change(git: Git, message: str) -> None:
+    note = git.root / "REHEARSAL.md"
+    with note.open("a", encoding="utf-8") as fh:
+        fh.write(f"- {message}\n")
+    git.add(["REHEARSAL.md"])
+    git.commit(message)
+
+
+def _local_targets(
+    targets: Sequence[BuildTarget], pythons: Sequence[str]
+) -> tuple[list[BuildTarget], list[str]]:
+    local, ci_only = [], []
+    for t in targets:
+        why = builder.unbuildable_reason(t)
+        if why is None and pythons and t.python not in pythons:
+            why = "not selected (--python)"
+        if why is None:
+            local.append(t)
+        else:
+            ci_only.append(f"{t.variant.name} {t.identifier}: {why}")
+    return local, ci_only
+
+
+def _release_files(
+    run: _Run,
+    summary: ReleaseSummary,
+    clone: Path,
+    config: TrainConfig,
+    event: str,
+    version: str,
+    dist: Path,
+    index: LocalIndex,
+    pythons: Sequence[str],
+    upgrade_from: str | None,
+) -> None:
+    """build -> check -> publish -> verify -> smoke, for the targets this machine can build."""
+    local, ci_only = _local_targets(select_targets(config, event), pythons)
+    summary.ci_only = ci_only
+    if not local:
+        raise StepFailed(f"nothing of the {event} release can be built here: all CI only")
+    by_variant: dict[str, list[BuildTarget]] = {}
+    for t in local:
+        by_variant.setdefault(t.variant.name, []).append(t)
+    with run.stage("build") as detail:
+        for name, targets in by_variant.items():
+            report = builder.build_variant(
+                clone,
+                config.variant(name),
+                targets,
+                version,
+                dist / name,
+                sdist=name in config.sdist,
+                progress=run.progress,
+            )
+            summary.files[name] = [(p.name, p.stat().st_size) for p in report.built]
+            detail.append(f"{name}: {len(report.built)} file(s)")
+        detail.append(f"{len(ci_only)} CI only")
+    files = sorted(p for p in dist.rglob("*") if p.is_file())
+    expected = expected_files(config, local, version)
+    with run.stage("check") as detail:
+        checked = check_files(files, config, expected, version)
+        if not checked.ok:
+            raise StepFailed("; ".join(checked.problems))
+        detail.append(f"{len(files)} file(s) ok")
+    client = IndexClient(index.simple_url, timeout=10, attempts=3)
+    with run.stage("publish") as detail:
+        pub = publish(
+            files, version, upload_url=index.upload_url, client=client, progress=run.progress
+        )
+        detail.append(f"{len(pub.uploaded)} uploaded, {len(pub.present)} already there")
+    with run.stage("verify") as detail:
+        verified = verify_release(client, expected, version, local=files)
+        if not verified.ok:
+            raise StepFailed("; ".join(verified.problems))
+        detail.append(f"{len(verified.checked)} file(s) on the index, sha256 as built")
+    with run.stage("smoke") as detail:
+        base_there = (
+            {v.name for v in config.variants if client.files(v.distribution, upgrade_from)}
+            if upgrade_from
+            else set()
+        )
+        failures = []
+        for t in local:
+            exe = builder.find_python(t.python)
+            if exe is None:  # pragma: no cover - local targets have a CPython
+                continue
+            upgrade = upgrade_from if t.variant.name in base_there else None
+            result = smoke_one(
+                t.variant,
+                exe,
+                t.python,
+                version,
+                index.simple_url,
+                upgrade_from=upgrade,
+                progress=run.progress,
+            )
+            how = f"upgrade {upgrade} -> {version}" if upgrade else f"install {version}"
+            line = f"{t.variant.name} {t.python}: {how}: " + (
+                result.output if result.ok else f"FAILED: {result.problem}"
+            )
+            summary.smoke.append(line)
+            if not result.ok:
+                failures.append(line)
+        if failures:
+            raise StepFailed("; ".join(failures))
+        detail.append(f"{len(local)} install(s) passed")
+
+
+def rehearse(
+    project: Path,
+    *,
+    pythons: Sequence[str] = (),
+    keep: bool = False,
+    progress: Callable[[str], None] = lambda _: None,
+) -> RehearsalReport:
+    if not (project / "pyproject.toml").is_file():
+        raise ConfigError(f"{project} has no pyproject.toml: give --project the project's root")
+    config_table = load_project(project).wheeltrain
+    if config_table is None:
+        raise ConfigError(f"{project}/pyproject.toml has no [tool.wheeltrain] table")
+    parse_config(config_table)  # bad configuration: exit 2 before anything starts
+    work = Path(tempfile.mkdtemp(prefix="wheeltrain-rehearsal-"))
+    try:
+        with _inside(work):
+            return _rehearse(project.resolve(), work, pythons, progress)
+    finally:
+        if keep:
+            progress(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+@contextmanager
+def _inside(work: Path) -> Iterator[None]:
+    """Point every tool's home and caches into ``work`` for the rehearsal's duration: pip,
+    for one, writes a cache and even runs ``rustc --version`` (through rustup, which writes
+    ``~/.rustup``) for its user agent."""
+    home = work / "home"
+    home.mkdir()
+    values = {
+        "HOME": str(home),
+        "XDG_CACHE_HOME": str(work / "cache"),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "PIP_CACHE_DIR": str(work / "cache" / "pip"),
+        # local CPythons are found through pyenv: keep its root where it was
+        "PYENV_ROOT": os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv")),
+    }
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _rehearse(
+    project: Path, work: Path, pythons: Sequence[str], progress: Callable[[str], None]
+) -> RehearsalReport:
+    clone = work / "project"
+    history = _clone(project, clone)
+    report = RehearsalReport(project=str(project), history=history)
+    run = _Run(report, progress)
+    git = Git(clone)
+    _identity(git)
+    if history.startswith("scripted"):
+        start = load_project(clone).version
+        git.run_git("add", "-A")
+        git.commit("chore: import the project")
+        git.tag_annotated(f"v{start}", f"v{start}")
+        _change(git, "fix(engine): handle empty buffers")
+        _change(git, "feat(engine): checksum on the GPU")
+    config = parse_config(load_project(clone).wheeltrain or {})
+    with local_index(work / "index" / "packages") as index:
+        progress(f"local index on {index.simple_url}")
+        # --- the monthly release ---------------------------------------------------------
+        run.release = "monthly"
+        with run.stage("plan") as detail:
+            plan = monthly.make_plan(clone)
+            forced = None
+            if not plan.release:
+                forced = BumpLevel.PATCH
+                plan = monthly.make_plan(clone, forced)
+                detail.append("nothing releasable: forced a patch release")
+            detail.append(f"{plan.last_tag or '(none)'} -> {plan.next_version} ({plan.reason})")
+        with run.stage("stamp, changelog, tag") as detail:
+            result = monthly.release(clone, forced, push=False)
+            version = str(result.version)
+            detail.append(f"semantic-release made {result.tag}")
+        summary = ReleaseSummary("monthly", version)
+        report.releases.append(summary)
+        _release_files(
+            run,
+            summary,
+            clone,
+            config,
+            "monthly",
+            version,
+            work / "dist" / "monthly",
+            index,
+            pythons,
+            upgrade_from=None,
+        )
+        # --- a hotfix on the hotfix branch ----------------------------------------------
+        run.release = "hotfix"
+        with run.stage("start, fix, plan") as detail:
+            branch, _, _ = hotfix_release.start(clone, version, switch=True)
+            _change(git, "fix(engine): do not drop the last byte")
+            hot = hotfix_release.make_plan(
+                clone,
+                version,
+                description="Rehearsal hotfix: do not drop the last byte.",
+                index_url=index.simple_url,
+            )
+            detail.append(f"{hot.version} on {branch}")
+        with run.stage("stamp, changelog, tag") as detail:
+            hotfix_release.release(clone, hot, push=False)
+            detail.append(f"{hot.tag} and {hot.tracking_branch}")
+        hot_summary = ReleaseSummary("hotfix", hot.version)
+        report.releases.append(hot_summary)
+        _release_files(
+            run,
+            hot_summary,
+            clone,
+            config,
+            "hotfix",
+            hot.version,
+            work / "dist" / "hotfix",
+            index,
+            pythons,
+            upgrade_from=version,
+        )
+    return report
+
+
+def render(report: RehearsalReport) -> str:
+    lines = [f"rehearsal of {report.project} (history: {report.history})", ""]
+    lines.append("| release | version | variant | files | size |")
+    lines.append("|---|---|---|---:|---:|")
+    for rel in report.releases:
+        for variant, files in rel.files.items():
+            size = sum(b for _, b in files)
+            lines.append(
+                f"| {rel.kind} | {rel.version} | {variant} | {len(files)} | "
+                f"{size / 1024:,.0f} KiB |"
+            )
+    lines += ["", "| release | stage | seconds | detail |", "|---|---|---:|---|"]
+    for s in report.stages:
+        lines.append(f"| {s.release} | {s.name} | {s.seconds:.1f} | {s.detail} |")
+    total = sum(s.seconds for s in report.stages)
+    lines.append(f"| | total | {total:.1f} | |")
+    for rel in report.releases:
+        lines += ["", f"{rel.kind} {rel.version}, smoke tests:"]
+        lines += [f"  {line}" for line in rel.smoke]
+        if rel.ci_only:
+            lines.append(f"{rel.kind} {rel.version}, not built here ({len(rel.ci_only)}):")
+            grouped: dict[str, list[str]] = {}
+            for line in rel.ci_only:
+                build, _, why = line.partition(": ")
+                grouped.setdefault(why, []).append(build)
+            for why, builds in grouped.items():
+                lines.append(f"  {why}: {', '.join(builds)}")
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "arch": platform.machine(),
+        "container_engine": builder.container_engine(),
+        "nvcc": builder.nvcc_release(),
+    }

@@ -1,0 +1,99 @@
+"""`wheeltrain rehearse`, the main job, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "transfer-engine"
+WHEELTRAIN = str(Path(sys.executable).parent / "wheeltrain")
+
+
+def listing(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+def sandbox(tmp_path: Path) -> dict[str, str]:
+    """HOME, TMPDIR and the working folder are empty folders we can inspect afterwards."""
+    env = dict(os.environ)
+    for name in ("home", "tmp", "cwd"):
+        (tmp_path / name).mkdir()
+    env["PYENV_ROOT"] = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
+    env.update(HOME=str(tmp_path / "home"), TMPDIR=str(tmp_path / "tmp"))
+    return env
+
+
+@pytest.mark.slow
+def test_rehearsal_releases_monthly_and_hotfix_and_leaves_nothing(tmp_path: Path) -> None:
+    env = sandbox(tmp_path)
+    before = listing(EXAMPLE)
+    proc = subprocess.run(
+        [WHEELTRAIN, "rehearse", "--project", str(EXAMPLE), "--python", "3.12", "--json"],
+        cwd=tmp_path / "cwd",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(proc.stdout)
+    monthly, hotfix = report["releases"]
+    assert (monthly["kind"], monthly["version"]) == ("monthly", "0.4.0")
+    assert (hotfix["kind"], hotfix["version"]) == ("hotfix", "0.4.0.post1")
+    assert set(monthly["files"]) == {"non-cuda"}
+    assert "cuda13" in hotfix["files"] or shutil.which("nvcc") is None
+    assert any("upgrade 0.4.0 -> 0.4.0.post1" in line for line in hotfix["smoke"])
+    assert any("aarch64 builds run on CI" in line for line in monthly["ci_only"])
+    assert any(
+        line.startswith("cuda cp312-manylinux_x86_64: needs the CUDA 12.8 toolkit")
+        for line in monthly["ci_only"]
+    )
+    stages = [(s["release"], s["stage"]) for s in report["stages"]]
+    for stage in ("plan", "build", "check", "publish", "verify", "smoke"):
+        assert ("monthly", stage) in stages
+    assert ("hotfix", "smoke") in stages
+    assert "[monthly] build" in proc.stderr  # progress on long steps
+    # nothing written outside its temporary folder, no server left behind
+    assert listing(tmp_path / "home") == [] and listing(tmp_path / "tmp") == []
+    assert listing(tmp_path / "cwd") == [] and listing(EXAMPLE) == before
+    port = proc.stderr.split("local index on http://127.0.0.1:")[1].split("/")[0]
+    leftovers = subprocess.run(
+        ["pgrep", "-f", f"pypiserver run -p {port}"], capture_output=True, text=True
+    )
+    assert leftovers.stdout == ""
+
+
+@pytest.mark.slow
+def test_a_failing_rehearsal_names_the_stage(tmp_path: Path) -> None:
+    env = sandbox(tmp_path)
+    broken = tmp_path / "broken"
+    shutil.copytree(EXAMPLE, broken)
+    (broken / "csrc" / "engine.c").write_text("not C at all\n")
+    proc = subprocess.run(
+        [WHEELTRAIN, "rehearse", "--project", str(broken), "--python", "3.12"],
+        cwd=tmp_path / "cwd",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("wheeltrain: error: rehearsal failed at monthly/build: ")
+    assert listing(tmp_path / "tmp") == []
+
+
+def test_rehearsal_refuses_a_project_without_variants(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\nversion = '1.0.0'\n")
+    proc = subprocess.run(
+        [WHEELTRAIN, "rehearse", "--project", str(tmp_path)], capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    assert "has no [tool.wheeltrain] table" in proc.stderr
