@@ -7,14 +7,22 @@ import sys
 from collections.abc import Sequence
 
 import wheeltrain
-from wheeltrain.cli import _hotfix, _manager, _matrix, _monthly, _publish, _rehearse
+from wheeltrain.cli import (
+    _hotfix,
+    _init,
+    _manager,
+    _matrix,
+    _monthly,
+    _publish,
+    _rehearse,
+)
 from wheeltrain.cli._output import ArgumentParser
 from wheeltrain.errors import WheeltrainError
 
 __all__ = ["build_parser", "console_main", "main"]
 
 #: Modules that add commands; each has ``register(subparsers, common)``.
-_COMMAND_MODULES = (_manager, _monthly, _hotfix, _matrix, _publish, _rehearse)
+_COMMAND_MODULES = (_manager, _monthly, _hotfix, _matrix, _publish, _rehearse, _init)
 
 
 class _VersionAction(argparse.Action):
@@ -33,6 +41,11 @@ def build_parser(prog: str = "wheeltrain") -> argparse.ArgumentParser:
         metavar="PATH",
         default=".",
         help="the project's root (default: the current directory)",
+    )
+    common.add_argument(
+        "--github-output",
+        action="store_true",
+        help="also write the result as step outputs to the file named by $GITHUB_OUTPUT",
     )
     parser = ArgumentParser(
         prog=prog,

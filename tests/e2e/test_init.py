@@ -1,0 +1,76 @@
+"""`wheeltrain init` into an existing repository, and `wheeltrain trusted-publishers`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.support.gitrepo import GitRepo
+from wheeltrain.config import parse_config
+from wheeltrain.project import load_project
+
+EXISTING_TAG_WORKFLOW = """\
+name: Release
+on:
+  push:
+    tags:
+      - "v*"
+jobs: {}
+"""
+
+
+def test_init_writes_everything_and_keeps_the_existing_tag_release(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    pyproject = (
+        "[project]\nname = 'mooncake-transfer-engine'\nversion = '0.3.9'\n"
+        "[project.urls]\nRepository = 'https://github.com/kvcache-ai/Mooncake'\n"
+    )
+    repo = GitRepo.create(tmp_path / "r", pyproject=pyproject)
+    (repo.root / ".github" / "workflows").mkdir(parents=True)
+    (repo.root / ".github" / "workflows" / "release.yml").write_text(EXISTING_TAG_WORKFLOW)
+    (repo.root / ".cz.toml").write_text("# mine\n")
+    result = cli("init", "--profile", "mooncake", "--json", "--project", str(repo.root))
+    assert result.code == 0, result.err
+    report = result.json()
+    assert ".github/workflows/monthly-release.yaml" in report["written"]  # type: ignore[index]
+    assert ".github/workflows/release.yaml" not in report["written"]  # type: ignore[index]
+    assert "release.yml already release pushed tags" in report["notes"][0]  # type: ignore[index]
+    assert (repo.root / ".github/workflows/release.yml").read_text() == EXISTING_TAG_WORKFLOW
+    assert (repo.root / ".cz.toml").read_text() == "# mine\n"
+    assert ".cz.toml" in report["kept"]  # type: ignore[index]
+    project = load_project(repo.root)
+    config = parse_config(project.wheeltrain or {})
+    assert [v.name for v in config.variants] == ["cuda", "non-cuda", "cuda13"]
+    assert project.semantic_release["major_on_zero"] is False
+    assert project.semantic_release["remote"]["url"] == "https://github.com/kvcache-ai/Mooncake.git"
+    assert "0.3.9" in (repo.root / "pyproject.toml").read_text()
+    assert "<!-- version list -->" in (repo.root / "CHANGELOG.md").read_text()
+    again = cli("init", "--profile", "mooncake", "--json", "--project", str(repo.root)).json()
+    assert again["written"] == []  # type: ignore[index]
+    forced = cli("init", "--force", "--json", "--project", str(repo.root)).json()
+    assert ".github/workflows/release.yaml" in forced["written"]  # type: ignore[index]
+    assert (repo.root / ".cz.toml").read_text() != "# mine\n"
+    tp = cli("trusted-publishers", "--json", "--project", str(repo.root)).json()
+    rows = tp["publishers"]  # type: ignore[index]
+    assert tp["repository"] == "kvcache-ai/Mooncake"  # type: ignore[index]
+    assert len(rows) == 1 * 3  # --force switched to the single profile: one distribution
+    assert rows[0] == {
+        "distribution": "mooncake-transfer-engine",
+        "owner": "kvcache-ai",
+        "repository": "Mooncake",
+        "workflow": "monthly-release.yaml",
+        "environment": "pypi",
+    }
+
+
+def test_trusted_publishers_for_the_three_variants(cli) -> None:  # type: ignore[no-untyped-def]
+    example = Path(__file__).resolve().parents[2] / "examples" / "transfer-engine"
+    result = cli(
+        "trusted-publishers", "--repository", "kvcache-ai/Mooncake", "--project", str(example)
+    )
+    assert result.code == 0
+    assert result.out.count("| pypi |") == 9
+    assert (
+        "| mooncake-transfer-engine-cuda13 | kvcache-ai | Mooncake | hotfix-release.yaml | pypi |"
+        in result.out
+    )
+    bad = cli("trusted-publishers", "--repository", "not a repo", "--project", str(example))
+    assert bad.code == 2

@@ -1,0 +1,158 @@
+"""The release workflows: offline linters, hardening rules, commands that exist, no drift."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from wheeltrain.cli import build_parser
+from wheeltrain.init import render_files
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yaml"))
+ACTIONS = sorted((ROOT / ".github" / "actions").glob("*/action.yml"))
+
+
+def load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(path.read_text())
+    if True in data:  # YAML 1.1 reads the key `on` as a boolean
+        data["on"] = data.pop(True)
+    return data
+
+
+def test_the_three_workflows_exist() -> None:
+    assert [p.name for p in WORKFLOWS] == [
+        "hotfix-release.yaml",
+        "monthly-release.yaml",
+        "release.yaml",
+    ]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS + ACTIONS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_schema(path: Path) -> None:
+    schema = "vendor.github-actions" if path.name == "action.yml" else "vendor.github-workflows"
+    proc = subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", schema, str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_zizmor_finds_nothing() -> None:
+    proc = subprocess.run(
+        [str(BIN / "zizmor"), "--offline", str(ROOT / ".github")], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout
+    assert "No findings to report" in proc.stdout
+
+
+def test_actionlint_is_clean() -> None:
+    proc = subprocess.run(
+        [str(BIN / "actionlint"), *map(str, WORKFLOWS)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_triggers_and_inputs() -> None:
+    monthly = load(ROOT / ".github/workflows/monthly-release.yaml")
+    assert monthly["on"]["schedule"] == [{"cron": "0 0 1 * *"}]
+    level = monthly["on"]["workflow_dispatch"]["inputs"]["level"]
+    assert level["type"] == "choice" and level["options"] == ["auto", "major", "minor", "patch"]
+    assert monthly["on"]["workflow_dispatch"]["inputs"]["dry-run"]["type"] == "boolean"
+    hotfix = load(ROOT / ".github/workflows/hotfix-release.yaml")
+    assert set(hotfix["on"]["workflow_dispatch"]["inputs"]) == {
+        "base_version",
+        "post_number",
+        "description",
+    }
+    tag = load(ROOT / ".github/workflows/release.yaml")
+    assert tag["on"] == {"push": {"tags": ["v*"]}}
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_hardening(path: Path) -> None:
+    workflow = load(path)
+    assert workflow["permissions"] == {}
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    for name, job in workflow["jobs"].items():
+        assert isinstance(job.get("timeout-minutes"), int), name
+        perms = job.get("permissions", {})
+        assert ("id-token" in perms) == (name == "publish"), name
+        if perms.get("contents") == "write":
+            assert name in ("push", "release"), name
+        if name == "publish":
+            assert job["environment"] == "pypi"
+        for step in job.get("steps", []):
+            uses = step.get("uses", "")
+            if uses and not uses.startswith("./"):
+                assert re.match(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$", uses), uses
+            if uses.startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False
+            run = step.get("run", "")
+            assert not re.search(r"\$\{\{\s*(inputs\.|github\.event|github\.head_ref)", run), (
+                name,
+                run,
+            )
+    text = path.read_text()
+    for line in text.splitlines():
+        if "@" in line and "uses:" in line and "./" not in line:
+            assert re.search(r"@[0-9a-f]{40} # v\d", line), line
+
+
+def test_publishing_sits_in_each_top_level_workflow() -> None:
+    for path in WORKFLOWS:
+        jobs = load(path)["jobs"]
+        steps = jobs["publish"]["steps"]
+        assert any("pypa/gh-action-pypi-publish@" in s.get("uses", "") for s in steps), path
+        assert not any("uses" in job for job in jobs.values()), "no reusable workflow publishes"
+
+
+def invocations() -> list[tuple[str, list[str]]]:
+    found = []
+    for path in WORKFLOWS + ACTIONS:
+        data = load(path)
+        steps = [s for job in data.get("jobs", {}).values() for s in job.get("steps", [])]
+        steps += data.get("runs", {}).get("steps", [])
+        for step in steps:
+            for line in step.get("run", "").splitlines():
+                line = line.strip()
+                if line.startswith("wheeltrain "):
+                    cleaned = re.sub(r"\$\{POST:\+--post \"\$POST\"\}", "--post X", line)
+                    words = shlex.split(cleaned.split(">")[0])
+                    found.append((str(path.relative_to(ROOT)), words[1:]))
+    return found
+
+
+def test_every_wheeltrain_command_in_the_workflows_exists() -> None:
+    calls = invocations()
+    assert len(calls) >= 15
+    parser = build_parser()
+    for where, words in calls:
+        command = [w for w in words if not w.startswith("-") and not w.startswith("$")]
+        flags = [w.split("=")[0] for w in words if w.startswith("--")]
+        path = command[:2] if command[:1] in (["release"], ["hotfix"]) else command[:1]
+        proc = subprocess.run(
+            [str(BIN / "wheeltrain"), *path, "--help"], capture_output=True, text=True
+        )
+        assert proc.returncode == 0, (where, path, proc.stderr)
+        for flag in flags:
+            assert flag in proc.stdout, (where, path, flag)
+    assert parser.prog == "wheeltrain"
+
+
+def test_the_repository_holds_exactly_what_init_renders() -> None:
+    for rel, text in render_files(".").items():
+        if rel == "RELEASE_QUICKSTART.md":
+            continue  # this repository's quickstart is the full one, see docs tests
+        assert (ROOT / rel).read_text() == text, (
+            f"{rel} drifted from its template: run wheeltrain init --install . --no-config --force"
+        )
