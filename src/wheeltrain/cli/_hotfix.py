@@ -110,9 +110,18 @@ def render(plan: HotfixPlan) -> str:
     return "\n".join(lines)
 
 
+def _outputs(version: str, tag: str, tracking: str, notes: str) -> dict[str, str]:
+    return {"version": version, "tag": tag, "tracking_branch": tracking, "notes": notes}
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     plan = _plan(args)
-    emit(args, render(plan), plan.as_dict())
+    emit(
+        args,
+        render(plan),
+        plan.as_dict(),
+        _outputs(plan.version, plan.tag, plan.tracking_branch, plan.notes),
+    )
     return 0
 
 
@@ -155,6 +164,7 @@ def cmd_release(args: argparse.Namespace) -> int:
             render(plan) + f"\n\ndry run: would commit `chore(release): {plan.version}`, tag "
             f"{plan.tag} and create {plan.tracking_branch}",
             {"dry_run": True, "plan": plan.as_dict()},
+            _outputs(plan.version, plan.tag, plan.tracking_branch, plan.notes),
         )
         return 0
     result = hotfix_release.release(
@@ -166,5 +176,6 @@ def cmd_release(args: argparse.Namespace) -> int:
         f"released {plan.version}: commit {result.commit[:7]}, tag {plan.tag}, branch "
         f"{plan.tracking_branch}, {where}\nwho receives it: {plan.audience}",
         {"dry_run": False, "resumed": False, **result.as_dict()},
+        _outputs(plan.version, plan.tag, plan.tracking_branch, plan.notes),
     )
     return 0

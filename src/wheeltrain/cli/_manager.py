@@ -96,6 +96,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--python", action="append", default=[], help="with --all-variants: only this")
     p.add_argument("--arch", action="append", default=[], choices=ARCHS, help="with --all-variants")
     p.add_argument("--dist", help="with --all-variants: compare sha256 with the files built here")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="with --all-variants: keep asking until the release is complete or SECONDS pass "
+        "(an index can take a while to show new uploads)",
+    )
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
     p.add_argument(
         "--retries", type=int, default=2, help="retries after a transient failure (default 2)"
@@ -146,7 +154,16 @@ def cmd_current(args: argparse.Namespace) -> int:
         f"latest release tag: {tag.name if tag else '(none)'}\n"
         f"{state}"
     )
-    emit(args, text, data)
+    emit(
+        args,
+        text,
+        data,
+        {
+            "version": project.version,
+            "tag": tag.name if tag else "",
+            "agree": "true" if agree else "false",
+        },
+    )
     if args.check and not agree:
         raise StepFailed(
             "pyproject.toml and the latest release tag disagree: "
@@ -212,7 +229,9 @@ def cmd_changelog(args: argparse.Namespace) -> int:
             )
             raise UsageError(f"unknown tag {since!r}: {hint}")
     else:
-        names = [t.name for t in git.tags(merged=args.ref)]
+        # The release tagged at REF is what the notes describe: start after the one before.
+        at_ref = git.rev_parse(args.ref)
+        names = [t.name for t in git.tags(merged=args.ref) if t.sha != at_ref]
         found = tagsmod.latest(tagsmod.release_tags(names, project.tag_format))
         since = found.name if found else None
     rev_range = f"{since}..{args.ref}" if since else args.ref

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +51,6 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     add_selection(p)
     p.add_argument("--version", help="the release version (default: [project].version)")
-    p.add_argument(
-        "--github-output",
-        action="store_true",
-        help="also append matrix=… and expected=… to the file named by $GITHUB_OUTPUT",
-    )
     p.set_defaults(handler=cmd_matrix)
     register_build_and_check(subparsers, common)
 
@@ -69,13 +63,6 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     include = [t.matrix_entry(config) for t in targets]
     expected = [f.as_dict() for f in expected_files(config, targets, version)]
     data = {"version": version, "include": include, "expected": expected}
-    if args.github_output:
-        path = os.environ.get("GITHUB_OUTPUT")
-        if not path:
-            raise UsageError("--github-output: $GITHUB_OUTPUT is not set (run it in a workflow)")
-        with Path(path).open("a", encoding="utf-8") as fh:
-            fh.write("matrix=" + json.dumps({"include": include}, separators=(",", ":")) + "\n")
-            fh.write("expected=" + json.dumps(expected, separators=(",", ":")) + "\n")
     lines = [f"{len(include)} build(s) for the {args.event} release of {version}:"]
     lines += [
         f"  {e['variant']:<12} {e['python']:<5} {e['arch']:<8} {e['runner']:<18} {e['CIBW_BUILD']}"
@@ -83,7 +70,11 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     ]
     lines.append(f"{len(expected)} expected file(s):")
     lines += [f"  {f['filename']}" for f in expected]
-    emit(args, "\n".join(lines), data)
+    outputs = {
+        "matrix": json.dumps({"include": include}, separators=(",", ":")),
+        "expected": json.dumps(expected, separators=(",", ":")),
+    }
+    emit(args, "\n".join(lines), data, outputs)
     return 0
 
 

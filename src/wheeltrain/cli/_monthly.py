@@ -63,8 +63,18 @@ def render_plan(plan: MonthlyPlan) -> str:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     plan = monthly.make_plan(Path(args.project), _forced(args))
-    emit(args, render_plan(plan), plan.as_dict())
+    emit(args, render_plan(plan), plan.as_dict(), _plan_outputs(plan))
     return 0
+
+
+def _plan_outputs(plan: MonthlyPlan) -> dict[str, str]:
+    return {
+        "release": "true" if plan.release else "false",
+        "version": plan.next_version or "",
+        "tag": plan.next_tag or "",
+        "level": plan.level.label if plan.level else "",
+        "notes": plan.notes,
+    }
 
 
 def cmd_release_monthly(args: argparse.Namespace) -> int:
@@ -79,23 +89,31 @@ def cmd_release_monthly(args: argparse.Namespace) -> int:
                 f"--skip-build{forced}`, check {plan.next_tag}, "
                 + ("and stop (--no-push)" if args.no_push else f"then push it to {args.remote}")
             )
-        emit(args, text, {"dry_run": True, "plan": plan.as_dict()})
+        emit(args, text, {"dry_run": True, "plan": plan.as_dict()}, _plan_outputs(plan))
         return 0
     result = monthly.release(root, _forced(args), push=not args.no_push, remote=args.remote)
+    outputs = {
+        "release": "true" if result.version else "false",
+        "version": result.version or "",
+        "tag": result.tag or "",
+        "notes": result.plan.notes,
+    }
     if result.resumed:
         emit(
             args,
             f"{result.version} was tagged before (tag {result.tag} at HEAD): pushed it now",
             {"dry_run": False, **result.as_dict()},
+            outputs,
         )
         return 0
     if not result.plan.release:
-        emit(args, render_plan(result.plan), {"dry_run": False, **result.as_dict()})
+        emit(args, render_plan(result.plan), {"dry_run": False, **result.as_dict()}, outputs)
         return 0
     where = "pushed" if result.pushed else "not pushed (--no-push)"
     emit(
         args,
         f"released {result.version}: commit {str(result.commit)[:7]}, tag {result.tag}, {where}",
         {"dry_run": False, **result.as_dict()},
+        outputs,
     )
     return 0

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import secrets
 import sys
+from pathlib import Path
 from typing import Any, NoReturn
 
 from wheeltrain.errors import UsageError
@@ -17,8 +20,35 @@ class ArgumentParser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
-def emit(args: argparse.Namespace, text: str, data: dict[str, Any]) -> None:
-    """Print ``data`` as JSON with ``--json``, else ``text``."""
+def github_output(values: dict[str, str]) -> None:
+    """Append ``values`` to the file named by ``$GITHUB_OUTPUT`` (a step's outputs).
+
+    Multi-line values use a random delimiter, so no text inside them can end the value early.
+    """
+    path = os.environ.get("GITHUB_OUTPUT")
+    if not path:
+        raise UsageError("--github-output: $GITHUB_OUTPUT is not set (run it in a workflow)")
+    with Path(path).open("a", encoding="utf-8") as fh:
+        for key, value in values.items():
+            if "\n" in value or "\r" in value:
+                delimiter = f"wheeltrain_{secrets.token_hex(16)}"
+                fh.write(f"{key}<<{delimiter}\n{value}\n{delimiter}\n")
+            else:
+                fh.write(f"{key}={value}\n")
+
+
+def emit(
+    args: argparse.Namespace,
+    text: str,
+    data: dict[str, Any],
+    outputs: dict[str, str] | None = None,
+) -> None:
+    """Print ``data`` as JSON with ``--json``, else ``text``; with ``--github-output`` also
+    write ``outputs`` for the workflow."""
+    if getattr(args, "github_output", False):
+        if outputs is None:
+            raise UsageError("--github-output: this command has no outputs")
+        github_output(outputs)
     if getattr(args, "json", False):
         json.dump(data, sys.stdout, indent=2, sort_keys=False)
         sys.stdout.write("\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import time
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,13 @@ def cmd_verify_all(args: argparse.Namespace) -> int:
     targets = selected(args, config)
     client = IndexClient(args.index_url, timeout=args.timeout, attempts=args.retries + 1)
     local = dist_files(Path(args.dist)) if args.dist else []
-    report = verify_release(client, expected_files(config, targets, version), version, local=local)
+    expected = expected_files(config, targets, version)
+    deadline = time.monotonic() + max(0.0, args.wait)
+    while True:
+        report = verify_release(client, expected, version, local=local)
+        if report.ok or time.monotonic() >= deadline:
+            break
+        time.sleep(min(10.0, max(0.0, deadline - time.monotonic())))
     if report.ok:
         emit(
             args,
