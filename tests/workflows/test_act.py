@@ -1,0 +1,157 @@
+"""The release workflows really run: act executes them on this machine against a local bare
+`origin` and a local index. Remote actions that need GitHub get local stand-ins
+(tests/support/act); the matrix is narrowed to what this machine builds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.servers import local_index
+from wheeltrain.init import render_files
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "transfer-engine"
+STANDINS = ROOT / "tests" / "support" / "act"
+BIN = Path(sys.executable).parent
+REPLACED = {
+    "actions/setup-python@e797f83bcb11b83ae66e0230d6156d7c80228e7c": "setup-python",
+    "actions/upload-artifact@330a01c490aca151604b8cf639adc76d48f6c5d4": "upload-artifact",
+    "actions/download-artifact@634f93cb2916e3fdff6788551b99b062d0335ce0": "download-artifact",
+    "pypa/gh-action-pypi-publish@ed0c53931b1dc9bd32cbe73a98c7f6766f8a527e": "pypi-publish",
+}
+FILTER = "--variant non-cuda --python 3.12 --arch x86_64"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("git") is None, reason="needs git"),
+]
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def act(repo: Path, workflow: str, event: str, tmp: Path, index_url: str, *inputs: str) -> str:
+    artifacts = tmp / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    args = [
+        str(BIN / "act"),
+        event,
+        "-W",
+        f".github/workflows/{workflow}",
+        "-P",
+        "ubuntu-latest=-self-hosted",
+        "-P",
+        "ubuntu-22.04=-self-hosted",
+        "-P",
+        "ubuntu-22.04-arm=-self-hosted",
+        "--action-cache-path",
+        str(tmp / "act-cache"),
+        "--env",
+        f"WHEELTRAIN_ACT_ARTIFACTS={artifacts}",
+        "--env",
+        f"WHEELTRAIN_ACT_INDEX={index_url}",
+        "--env",
+        f"WHEELTRAIN_ACT_ORIGIN={tmp / 'origin.git'}",
+        "--env",
+        f"WHEELTRAIN_MATRIX_FILTER={FILTER}",
+    ]
+    for action, folder in REPLACED.items():
+        args += ["--local-repository", f"{action}={STANDINS / folder}"]
+    for item in inputs:
+        args += ["--input", item]
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+    return proc.stdout
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, repo)
+    for rel, text in render_files(".").items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "config", "user.name", "Test")
+    git(repo, "config", "user.email", "test@example.com")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "chore: import the project")
+    git(repo, "tag", "v0.3.9")
+    (repo / "README.md").write_text((repo / "README.md").read_text() + "\nMore.\n")
+    git(repo, "commit", "-q", "-am", "feat(engine): a new transfer mode")
+    git(tmp_path, "init", "-q", "--bare", str(tmp_path / "origin.git"))
+    git(repo, "remote", "add", "origin", str(tmp_path / "origin.git"))
+    git(repo, "push", "-q", "origin", "main", "v0.3.9")
+    return repo
+
+
+def remote_refs(tmp: Path) -> list[str]:
+    return git(tmp / "origin.git", "for-each-ref", "--format=%(refname)").split()
+
+
+def test_monthly_then_hotfix_then_tag_workflows(project: Path, tmp_path: Path) -> None:
+    with local_index(tmp_path / "packages") as index:
+        act(
+            project,
+            "monthly-release.yaml",
+            "workflow_dispatch",
+            tmp_path,
+            index.url + "/",
+            "level=auto",
+        )
+        assert "refs/tags/v0.4.0" in remote_refs(tmp_path)
+        assert git(tmp_path / "origin.git", "log", "-1", "--format=%s", "main").strip() == (
+            "chore(release): 0.4.0"
+        )
+        assert [p.name for p in index.packages.iterdir()] == [
+            "mooncake_transfer_engine_non_cuda-0.4.0-cp312-cp312-manylinux1_x86_64."
+            "manylinux_2_28_x86_64.manylinux_2_5_x86_64.whl"
+        ]
+        notes = (tmp_path / "artifacts" / "release-notes.md").read_text()
+        assert notes.startswith("## v0.4.0") and "a new transfer mode" in notes
+
+        # the hotfix: from the maintenance branch, with a person's description
+        git(project, "fetch", "-q", "origin", "main", "--tags")
+        git(project, "reset", "-q", "--hard", "origin/main")
+        git(project, "switch", "-q", "-c", "hotfix/v0.4.0", "v0.4.0")
+        (project / "README.md").write_text((project / "README.md").read_text() + "Fixed.\n")
+        git(project, "commit", "-q", "-am", "fix(engine): do not drop the last byte")
+        shutil.rmtree(tmp_path / "artifacts")
+        act(
+            project,
+            "hotfix-release.yaml",
+            "workflow_dispatch",
+            tmp_path,
+            index.url + "/",
+            "base_version=0.4.0",
+            "post_number=1",
+            'description=Fix "$(id)" and `backticks` in the store',
+        )
+        refs = remote_refs(tmp_path)
+        for ref in (
+            "refs/tags/v0.4.0.post1",
+            "refs/heads/hotfix/v0.4.0",
+            "refs/heads/hotfix/v0.4.0.post1",
+        ):
+            assert ref in refs
+        assert any("0.4.0.post1" in p.name for p in index.packages.iterdir())
+        hot = (tmp_path / "artifacts" / "release-notes.md").read_text()
+        assert 'Fix "$(id)" and `backticks` in the store' in hot
+
+    # the tag-pushed path on a fresh index: how a release whose publish failed is finished
+    git(project, "checkout", "-q", "v0.4.0")
+    shutil.rmtree(tmp_path / "artifacts")
+    with local_index(tmp_path / "fresh") as fresh:
+        act(project, "release.yaml", "push", tmp_path, fresh.url + "/")
+        names = [p.name for p in fresh.packages.iterdir()]
+        assert len(names) == 1 and names[0].startswith("mooncake_transfer_engine_non_cuda-0.4.0-")
