@@ -8,9 +8,9 @@
     python scripts/release_manager.py verify mooncake-transfer-engine 0.3.9
     python scripts/release_manager.py validate 0.4.0.post1
 
-One implementation: this file only routes to `wheeltrain.cli.main`. It runs with the
-project's environment (`.venv/bin/python`, after `bash scripts/setup.sh`), or with any Python
-that has `packaging` installed, from a plain checkout.
+One implementation: this file only routes to `wheeltrain.cli.main` (written by `wheeltrain
+init`). It runs with any Python where wheeltrain is installed; in wheeltrain's own checkout
+also without that, from `src/`, with any Python that has `packaging`.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +138,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         version,
         out,
         sdist=args.sdist,
-        progress=lambda line: None if args.json else print(line, flush=True),
+        progress=lambda line: None if args.json else print(line, file=sys.stderr, flush=True),
     )
     lines = [f"{variant.name}: {len(report.built)} file(s) in {out} ({report.seconds:.1f} s)"]
     lines += [f"  {p.name}" for p in report.built]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         client=client,
         attempts=args.retries + 1,
         upload_timeout=args.timeout,
-        progress=lambda line: None if args.json else print(line, flush=True),
+        progress=lambda line: None if args.json else print(line, file=sys.stderr, flush=True),
     )
     emit(
         args,
@@ -151,7 +152,9 @@ def cmd_smoke(args: argparse.Namespace) -> int:
                 version,
                 index_url,
                 upgrade_from=args.upgrade_from,
-                progress=lambda line: None if args.json else print(line, flush=True),
+                progress=lambda line: (
+                    None if args.json else print(line, file=sys.stderr, flush=True)
+                ),
             )
         )
     failed = [r for r in results if not r.ok]
