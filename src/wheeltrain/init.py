@@ -20,7 +20,7 @@ __all__ = ["PROFILES", "InitReport", "init", "render_files", "trusted_publishers
 
 PROFILES = ("mooncake", "single")
 WORKFLOWS = ("monthly-release.yaml", "hotfix-release.yaml", "release.yaml")
-ACTIONS = ("wheeltrain", "build")
+ACTIONS = ("wheeltrain", "build", "check", "verify")
 _TAG_TRIGGER = re.compile(r"^\s*tags(-ignore)?\s*:", re.MULTILINE)
 
 

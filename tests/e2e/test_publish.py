@@ -88,6 +88,7 @@ def test_a_different_file_under_the_same_name_is_an_error(
     [
         ("500 to the first uploads", lambda n: "500" if n <= 2 else "pass", ()),
         ("connection dropped after the upload", lambda n: "drop" if n == 1 else "pass", ()),
+        ("connection cut mid-upload", lambda n: "cut" if n <= 2 else "pass", ()),
         (
             "upload hangs past the timeout",
             lambda n: "hang" if n == 1 else "pass",

@@ -160,7 +160,8 @@ def faulty_proxy(
 
     ``upload(n)`` decides the n-th upload (from 1): "pass" forwards it, "500" answers 500
     without forwarding, "drop" forwards it and then closes the connection without an answer,
-    "hang" waits ``hang_seconds`` first. Reads (GET) are always forwarded. Yields the proxy's
+    "cut" closes the connection before forwarding (the upload is lost mid-way), "hang" waits
+    ``hang_seconds`` first. Reads (GET) are always forwarded. Yields the proxy's
     URL and the log of what each upload got.
     """
     log: list[str] = []
@@ -168,6 +169,12 @@ def faulty_proxy(
 
     def behave(handler: http.server.BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
+        if handler.command == "POST" and upload(len(log) + 1) == "cut":
+            log.append("cut")
+            handler.rfile.read(min(length, 1024))  # part of the upload, then the line goes dead
+            handler.close_connection = True
+            handler.connection.shutdown(socket.SHUT_RDWR)
+            return
         body = handler.rfile.read(length) if length else None
         headers = {k: v for k, v in handler.headers.items() if k.lower() not in ("host",)}
         if handler.command == "POST":

@@ -126,6 +126,29 @@ def cmd_verify_all(args: argparse.Namespace) -> int:
     return 1
 
 
+def _upgrade_paths(
+    targets: list[Any], base: str | None, version: str, index_url: str, notes: list[str]
+) -> dict[str, str]:
+    """The variants whose upgrade from ``base`` can be checked: the index has ``base``, and no
+    release newer than ``version`` that `pip install --upgrade` would take instead."""
+    if base is None:
+        return {}
+    from packaging.version import Version
+
+    client = IndexClient(index_url)
+    paths = {}
+    for variant in {t.variant.name: t.variant for t in targets}.values():
+        versions = client.versions(variant.distribution)
+        if Version(base) not in versions:
+            notes.append(f"{variant.name}: no upgrade check, {base} was never released")
+        elif any(v > Version(version) for v in versions):
+            newest = max(versions)
+            notes.append(f"{variant.name}: no upgrade check, `--upgrade` reaches {newest}")
+        else:
+            paths[variant.name] = base
+    return paths
+
+
 def cmd_smoke(args: argparse.Namespace) -> int:
     from wheeltrain.builder import find_python
     from wheeltrain.smoke import smoke_one
@@ -138,7 +161,8 @@ def cmd_smoke(args: argparse.Namespace) -> int:
     targets = selected(args, config)
     index_url = args.index_url or "https://pypi.org/simple/"
     results = []
-    skipped = []
+    skipped: list[str] = []
+    upgrade_for = _upgrade_paths(targets, args.upgrade_from, version, index_url, skipped)
     for target in targets:
         exe = find_python(target.python)
         if exe is None:
@@ -151,7 +175,7 @@ def cmd_smoke(args: argparse.Namespace) -> int:
                 target.python,
                 version,
                 index_url,
-                upgrade_from=args.upgrade_from,
+                upgrade_from=upgrade_for.get(target.variant.name),
                 progress=lambda line: (
                     None if args.json else print(line, file=sys.stderr, flush=True)
                 ),
