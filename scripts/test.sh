@@ -9,5 +9,5 @@ ruff check src tests scripts bench
 ruff format --check src tests scripts bench
 echo "== mypy --strict"
 mypy src
-echo "== pytest"
-pytest "$@"
+echo "== pytest (with branch coverage)"
+pytest --cov --cov-report=term "$@"

@@ -134,7 +134,21 @@ def invocations() -> list[tuple[str, list[str]]]:
 
 def test_every_wheeltrain_command_in_the_workflows_exists() -> None:
     calls = invocations()
-    assert len(calls) >= 15
+    called = {" ".join(w for w in words[:2] if not w.startswith(("-", "$"))) for _, words in calls}
+    for needed in (
+        "plan",
+        "release monthly",
+        "hotfix plan",
+        "hotfix release",
+        "matrix",
+        "build",
+        "check dist",
+        "verify",
+        "smoke",
+        "current",
+        "changelog",
+    ):
+        assert needed in called, needed
     parser = build_parser()
     for where, words in calls:
         command = [w for w in words if not w.startswith("-") and not w.startswith("$")]
