@@ -10,7 +10,7 @@ from pathlib import Path
 
 from wheeltrain.errors import StepFailed
 
-__all__ = ["run"]
+__all__ = ["last_line", "run"]
 
 VERBOSE = os.environ.get("WHEELTRAIN_VERBOSE") == "1"
 
@@ -46,7 +46,14 @@ def run(
     except subprocess.TimeoutExpired:
         raise StepFailed(f"{what or args[0]} did not finish within {timeout:.0f} s") from None
     if check and proc.returncode != 0:
-        detail = (proc.stderr or proc.stdout).strip().splitlines()
-        last = detail[-1] if detail else f"exit code {proc.returncode}"
-        raise StepFailed(f"{what or ' '.join(args[:3])} failed: {last}")
+        raise StepFailed(f"{what or ' '.join(args[:3])} failed: {last_line(proc)}")
     return proc
+
+
+def last_line(proc: subprocess.CompletedProcess[str]) -> str:
+    """The last non-empty line a failed command printed (stderr first), for a one-line error."""
+    for text in (proc.stderr, proc.stdout):
+        lines = [line for line in (text or "").strip().splitlines() if line.strip()]
+        if lines:
+            return lines[-1].strip()
+    return f"exit code {proc.returncode}"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import tomlkit
 
-from wheeltrain._proc import run
+from wheeltrain._proc import last_line, run
 from wheeltrain.config import Variant
 from wheeltrain.errors import StepFailed
 from wheeltrain.matrix import BuildTarget
@@ -38,7 +38,8 @@ __all__ = [
     "unbuildable_reason",
 ]
 
-_SKIP = shutil.ignore_patterns(
+#: What a copy of a project leaves behind: version control, environments, build outputs.
+COPY_IGNORE = shutil.ignore_patterns(
     ".git",
     ".venv",
     "venv",
@@ -136,7 +137,7 @@ def prepared_copy(project_root: Path, variant: Variant, version: str) -> Iterato
     at ``version``. Removed afterwards, also when the build fails or is interrupted."""
     with tempfile.TemporaryDirectory(prefix=f"wheeltrain-{variant.name}-") as tmp:
         copy = Path(tmp) / "src"
-        shutil.copytree(project_root, copy, ignore=_SKIP, symlinks=True)
+        shutil.copytree(project_root, copy, ignore=COPY_IGNORE, symlinks=True)
         path = copy / "pyproject.toml"
         doc = tomlkit.parse(path.read_text(encoding="utf-8"))
         project = doc.get("project")
@@ -172,11 +173,6 @@ def _env(variant: Variant) -> dict[str, str]:
     return env
 
 
-def _tail(proc: subprocess.CompletedProcess[str]) -> str:
-    lines = [ln for ln in (proc.stderr + proc.stdout).strip().splitlines() if ln.strip()]
-    return lines[-1] if lines else f"exit code {proc.returncode}"
-
-
 def build_local(
     copy: Path,
     target: BuildTarget,
@@ -198,7 +194,7 @@ def build_local(
         )
         if proc.returncode != 0:
             raise StepFailed(
-                f"building {target.variant.name} {target.identifier} failed: {_tail(proc)}"
+                f"building {target.variant.name} {target.identifier} failed: {last_line(proc)}"
             )
         wheels = list(Path(raw).glob("*.whl"))
         if len(wheels) != 1:
@@ -223,7 +219,7 @@ def build_local(
         )
         if proc.returncode != 0:
             raise StepFailed(
-                f"auditwheel repair --plat {plat} failed for {target.identifier}: {_tail(proc)}"
+                f"auditwheel repair --plat {plat} failed for {target.identifier}: {last_line(proc)}"
             )
         made = set(out.glob("*.whl")) - before
         if len(made) != 1:
@@ -257,7 +253,7 @@ def build_cibuildwheel(copy: Path, target: BuildTarget, out: Path) -> Path:
         check=False,
     )
     if proc.returncode != 0:
-        raise StepFailed(f"cibuildwheel {target.identifier} failed: {_tail(proc)}")
+        raise StepFailed(f"cibuildwheel {target.identifier} failed: {last_line(proc)}")
     made = set(out.glob("*.whl")) - before
     if len(made) != 1:
         raise StepFailed(f"cibuildwheel made {len(made)} wheels for {target.identifier}")
@@ -272,7 +268,7 @@ def build_sdist(copy: Path, variant: Variant, out: Path) -> Path:
         check=False,
     )
     if proc.returncode != 0:
-        raise StepFailed(f"building the sdist of {variant.distribution} failed: {_tail(proc)}")
+        raise StepFailed(f"building the sdist of {variant.distribution} failed: {last_line(proc)}")
     made = set(out.glob("*.tar.gz")) - before
     if len(made) != 1:
         raise StepFailed(f"the sdist build of {variant.distribution} made {len(made)} files")

@@ -38,16 +38,6 @@ from wheeltrain.versioning import BumpLevel
 
 __all__ = ["RehearsalReport", "rehearse"]
 
-_COPY_SKIP = shutil.ignore_patterns(
-    ".venv",
-    "venv",
-    "dist",
-    "build",
-    "wheelhouse",
-    "*.egg-info",
-    "__pycache__",
-)
-
 
 @dataclass
 class Stage:
@@ -130,7 +120,7 @@ def _clone(project: Path, dest: Path) -> str:
     if top is not None and top.resolve() == project.resolve():
         Git(dest.parent).run_git("clone", "-q", "--no-local", str(project), str(dest))
         return "a clone of the project's repository"
-    shutil.copytree(project, dest, ignore=_COPY_SKIP)
+    shutil.copytree(project, dest, ignore=builder.COPY_IGNORE)
     git = Git(dest)
     git.run_git("init", "-q", "-b", "main")
     return "scripted (the project is not a git repository of its own)"

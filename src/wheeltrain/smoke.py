@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from wheeltrain._proc import last_line
 from wheeltrain.config import Variant
 from wheeltrain.errors import UsageError
 
@@ -63,11 +64,6 @@ class SmokeResult:
         }
 
 
-def _tail(proc: subprocess.CompletedProcess[str]) -> str:
-    lines = [ln for ln in (proc.stderr + proc.stdout).strip().splitlines() if ln.strip()]
-    return lines[-1] if lines else f"exit code {proc.returncode}"
-
-
 def smoke_one(
     variant: Variant,
     python_exe: str,
@@ -97,7 +93,7 @@ def smoke_one(
             [python_exe, "-m", "venv", str(env_dir)], capture_output=True, text=True, env=env
         )
         if proc.returncode != 0:
-            return result(False, None, "", f"python -m venv failed: {_tail(proc)}")
+            return result(False, None, "", f"python -m venv failed: {last_line(proc)}")
         py = str(env_dir / "bin" / "python")
 
         def pip(*args: str) -> subprocess.CompletedProcess[str]:
@@ -114,12 +110,14 @@ def smoke_one(
         if upgrade_from is not None:
             proc = pip(f"{dist}=={upgrade_from}")
             if proc.returncode != 0:
-                return result(False, None, "", f"installing {dist}=={upgrade_from}: {_tail(proc)}")
+                return result(
+                    False, None, "", f"installing {dist}=={upgrade_from}: {last_line(proc)}"
+                )
             proc = pip("--upgrade", dist)
         else:
             proc = pip(f"{dist}=={version}")
         if proc.returncode != 0:
-            return result(False, None, "", f"pip install {dist}: {_tail(proc)}")
+            return result(False, None, "", f"pip install {dist}: {last_line(proc)}")
         proc = subprocess.run(
             [py, "-c", f"import importlib.metadata as m; print(m.version({dist!r}))"],
             capture_output=True,
@@ -140,7 +138,7 @@ def smoke_one(
             timeout=timeout,
         )
         if proc.returncode != 0:
-            return result(False, installed, "", f"import {variant.import_name}: {_tail(proc)}")
+            return result(False, installed, "", f"import {variant.import_name}: {last_line(proc)}")
         output = ""
         if variant.smoke:
             try:
@@ -162,5 +160,5 @@ def smoke_one(
             )
             output = proc.stdout.strip()
             if proc.returncode != 0:
-                return result(False, installed, output, f"smoke command failed: {_tail(proc)}")
+                return result(False, installed, output, f"smoke command failed: {last_line(proc)}")
         return result(True, installed, output, None)

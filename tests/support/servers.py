@@ -8,12 +8,13 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+from wheeltrain.localindex import local_index as embedded_index
 
 BIN = Path(sys.executable).parent
 
@@ -62,48 +63,9 @@ class LocalIndex:
 
 @contextmanager
 def local_index(packages: Path) -> Iterator[LocalIndex]:
-    packages.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            str(BIN / "pypi-server"),
-            "run",
-            "-p",
-            str(port),
-            "-i",
-            "127.0.0.1",
-            "-a",
-            ".",
-            "-P",
-            ".",
-            "--disable-fallback",
-            str(packages),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    index = LocalIndex(packages, port)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"{index.url}/health", timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    err = proc.stderr.read().decode() if proc.stderr else ""
-                    raise RuntimeError(f"pypiserver did not start: {err}") from None
-                time.sleep(0.05)
-        yield index
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stderr:
-            proc.stderr.close()
+    """wheeltrain's own embedded index (a pypiserver on 127.0.0.1), with an upload helper."""
+    with embedded_index(packages) as server:
+        yield LocalIndex(packages, server.port)
 
 
 Behaviour = Callable[[http.server.BaseHTTPRequestHandler], None]
