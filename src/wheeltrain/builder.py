@@ -185,46 +185,50 @@ def build_local(
     if python is None:
         raise StepFailed(f"CPython {target.python} is not installed here")
     env = _env(target.variant)
-    with tempfile.TemporaryDirectory(prefix="wheeltrain-wheel-") as raw:
-        progress(f"building {target.variant.name} {target.identifier} with {python}")
-        proc = run(
-            [python, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", raw, str(copy)],
-            env=env,
-            check=False,
+    # The raw wheel goes next to the copy, inside the same temporary folder, so that one
+    # cleanup removes both, however the build ends (an interrupt included).
+    raw_dir = copy.parent / f"wheel-{target.identifier}"
+    raw_dir.mkdir(exist_ok=True)
+    raw = str(raw_dir)
+    progress(f"building {target.variant.name} {target.identifier} with {python}")
+    proc = run(
+        [python, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", raw, str(copy)],
+        env=env,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise StepFailed(
+            f"building {target.variant.name} {target.identifier} failed: {last_line(proc)}"
         )
-        if proc.returncode != 0:
-            raise StepFailed(
-                f"building {target.variant.name} {target.identifier} failed: {last_line(proc)}"
-            )
-        wheels = list(Path(raw).glob("*.whl"))
-        if len(wheels) != 1:
-            raise StepFailed(f"pip wheel made {len(wheels)} wheels for {target.identifier}")
-        plat = f"{target.variant.max_platform}_{target.arch}"
-        out.mkdir(parents=True, exist_ok=True)
-        before = set(out.glob("*.whl"))
-        proc = run(
-            [
-                sys.executable,
-                "-m",
-                "auditwheel",
-                "repair",
-                "--plat",
-                plat,
-                "-w",
-                str(out),
-                str(wheels[0]),
-            ],
-            env=env,
-            check=False,
+    wheels = list(Path(raw).glob("*.whl"))
+    if len(wheels) != 1:
+        raise StepFailed(f"pip wheel made {len(wheels)} wheels for {target.identifier}")
+    plat = f"{target.variant.max_platform}_{target.arch}"
+    out.mkdir(parents=True, exist_ok=True)
+    before = set(out.glob("*.whl"))
+    proc = run(
+        [
+            sys.executable,
+            "-m",
+            "auditwheel",
+            "repair",
+            "--plat",
+            plat,
+            "-w",
+            str(out),
+            str(wheels[0]),
+        ],
+        env=env,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise StepFailed(
+            f"auditwheel repair --plat {plat} failed for {target.identifier}: {last_line(proc)}"
         )
-        if proc.returncode != 0:
-            raise StepFailed(
-                f"auditwheel repair --plat {plat} failed for {target.identifier}: {last_line(proc)}"
-            )
-        made = set(out.glob("*.whl")) - before
-        if len(made) != 1:
-            raise StepFailed(f"auditwheel made {len(made)} wheels for {target.identifier}")
-        return made.pop()
+    made = set(out.glob("*.whl")) - before
+    if len(made) != 1:
+        raise StepFailed(f"auditwheel made {len(made)} wheels for {target.identifier}")
+    return made.pop()
 
 
 def build_cibuildwheel(copy: Path, target: BuildTarget, out: Path) -> Path:

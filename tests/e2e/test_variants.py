@@ -398,3 +398,43 @@ def test_check_runs_twine_check(tmp_path: Path, cli) -> None:  # type: ignore[no
     )
     assert result.code == 1
     assert "twine check" in result.out and "long_description" in result.out
+
+
+@pytest.mark.slow
+def test_an_interrupted_build_leaves_nothing_behind(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    repo = example_repo(tmp_path)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    proc = subprocess.Popen(
+        [
+            str(BIN / "wheeltrain"),
+            "build",
+            "--variant",
+            "non-cuda",
+            "--python",
+            "3.12",
+            "--arch",
+            "x86_64",
+            "--out",
+            str(tmp_path / "dist"),
+            "--project",
+            str(repo.root),
+        ],
+        env={**os.environ, "TMPDIR": str(scratch)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list(scratch.glob("wheeltrain-non-cuda-*/src/pyproject.toml")):
+        assert proc.poll() is None and time.monotonic() < deadline, "the build never started"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip().endswith("interrupted")
+    assert not list(scratch.glob("wheeltrain-*"))
+    assert repo.git("status", "--porcelain") == ""
