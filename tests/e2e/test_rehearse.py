@@ -97,3 +97,34 @@ def test_rehearsal_refuses_a_project_without_variants(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "has no [tool.wheeltrain] table" in proc.stderr
+
+
+@pytest.mark.slow
+def test_rehearsing_a_git_repository_uses_a_clone_and_leaves_the_repository_alone(
+    tmp_path: Path,
+) -> None:
+    from tests.support.gitrepo import GitRepo
+
+    env = sandbox(tmp_path)
+    repo = GitRepo(tmp_path / "project")
+    shutil.copytree(EXAMPLE, repo.root)
+    repo.git("init", "-q", "-b", "main")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "chore: import")
+    repo.tag("v0.3.9")
+    repo.commit("fix(engine): a fix worth a patch release")
+    before = (repo.git("rev-parse", "HEAD"), repo.git("tag"))
+    proc = subprocess.run(
+        [WHEELTRAIN, "rehearse", "--project", str(repo.root), "--python", "3.12", "--json"],
+        cwd=tmp_path / "cwd",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(proc.stdout)
+    assert report["history"] == "a clone of the project's repository"
+    assert [r["version"] for r in report["releases"]] == ["0.3.10", "0.3.10.post1"]
+    assert (repo.git("rev-parse", "HEAD"), repo.git("tag")) == before
+    assert repo.git("status", "--porcelain") == ""
