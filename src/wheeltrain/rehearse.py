@@ -18,6 +18,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,7 @@ from wheeltrain.localindex import LocalIndex, local_index
 from wheeltrain.matrix import BuildTarget, expected_files, select_targets
 from wheeltrain.project import load_project
 from wheeltrain.publish import publish, verify_release
-from wheeltrain.smoke import smoke_one
+from wheeltrain.smoke import SmokeJob, smoke_many
 from wheeltrain.versioning import BumpLevel
 
 __all__ = ["RehearsalReport", "rehearse"]
@@ -180,18 +181,25 @@ def _release_files(
     for t in local:
         by_variant.setdefault(t.variant.name, []).append(t)
     with run.stage("build") as detail:
-        for name, targets in by_variant.items():
-            report = builder.build_variant(
-                clone,
-                config.variant(name),
-                targets,
-                version,
-                dist / name,
-                sdist=name in config.sdist,
-                progress=run.progress,
-            )
-            summary.files[name] = [(p.name, p.stat().st_size) for p in report.built]
-            detail.append(f"{name}: {len(report.built)} file(s)")
+        # Each variant builds from its own copy, so two variants build side by side.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {
+                name: pool.submit(
+                    builder.build_variant,
+                    clone,
+                    config.variant(name),
+                    targets,
+                    version,
+                    dist / name,
+                    sdist=name in config.sdist,
+                    progress=run.progress,
+                )
+                for name, targets in by_variant.items()
+            }
+            for name, future in futures.items():
+                report = future.result()
+                summary.files[name] = [(p.name, p.stat().st_size) for p in report.built]
+                detail.append(f"{name}: {len(report.built)} file(s)")
         detail.append(f"{len(ci_only)} CI only")
     files = sorted(p for p in dist.rglob("*") if p.is_file())
     expected = expected_files(config, local, version)
@@ -218,22 +226,20 @@ def _release_files(
             else set()
         )
         failures = []
-        for t in local:
-            exe = builder.find_python(t.python)
-            if exe is None:  # pragma: no cover - local targets have a CPython
-                continue
-            upgrade = upgrade_from if t.variant.name in base_there else None
-            result = smoke_one(
+        jobs = [
+            SmokeJob(
                 t.variant,
-                exe,
+                builder.find_python(t.python) or t.python,
                 t.python,
-                version,
-                index.simple_url,
-                upgrade_from=upgrade,
-                progress=run.progress,
+                upgrade_from if t.variant.name in base_there else None,
             )
+            for t in local
+        ]
+        results = smoke_many(jobs, version, index.simple_url, progress=run.progress)
+        for job, result in zip(jobs, results, strict=True):
+            upgrade = job.upgrade_from
             how = f"upgrade {upgrade} -> {version}" if upgrade else f"install {version}"
-            line = f"{t.variant.name} {t.python}: {how}: " + (
+            line = f"{job.variant.name} {job.python}: {how}: " + (
                 result.output if result.ok else f"FAILED: {result.problem}"
             )
             summary.smoke.append(line)

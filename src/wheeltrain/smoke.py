@@ -21,7 +21,7 @@ from wheeltrain._proc import last_line
 from wheeltrain.config import Variant
 from wheeltrain.errors import UsageError
 
-__all__ = ["SmokeResult", "pip_env", "smoke_one"]
+__all__ = ["SmokeJob", "SmokeResult", "pip_env", "smoke_many", "smoke_one"]
 
 
 def pip_env(*, without_cuda: bool = False, base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -162,3 +162,43 @@ def smoke_one(
             if proc.returncode != 0:
                 return result(False, installed, output, f"smoke command failed: {last_line(proc)}")
         return result(True, installed, output, None)
+
+
+@dataclass(frozen=True)
+class SmokeJob:
+    variant: Variant
+    python_exe: str
+    python: str
+    upgrade_from: str | None = None
+
+
+def smoke_many(
+    jobs: list[SmokeJob],
+    version: str,
+    index_url: str,
+    *,
+    workers: int = 2,
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[SmokeResult]:
+    """:func:`smoke_one` for every job, ``workers`` at a time; results in the jobs' order.
+
+    Each job has its own virtual environment, so they do not interfere; most of their time is
+    spent waiting for venv and pip.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = [
+            pool.submit(
+                smoke_one,
+                job.variant,
+                job.python_exe,
+                job.python,
+                version,
+                index_url,
+                upgrade_from=job.upgrade_from,
+                progress=progress,
+            )
+            for job in jobs
+        ]
+        return [f.result() for f in futures]

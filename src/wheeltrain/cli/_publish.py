@@ -151,7 +151,7 @@ def _upgrade_paths(
 
 def cmd_smoke(args: argparse.Namespace) -> int:
     from wheeltrain.builder import find_python
-    from wheeltrain.smoke import smoke_one
+    from wheeltrain.smoke import SmokeJob, smoke_many
 
     project = load_project(Path(args.project))
     config = load_config(project)
@@ -160,27 +160,23 @@ def cmd_smoke(args: argparse.Namespace) -> int:
         args.arch = [platform.machine()]
     targets = selected(args, config)
     index_url = args.index_url or "https://pypi.org/simple/"
-    results = []
     skipped: list[str] = []
     upgrade_for = _upgrade_paths(targets, args.upgrade_from, version, index_url, skipped)
+    jobs = []
     for target in targets:
         exe = find_python(target.python)
         if exe is None:
             skipped.append(f"{target.variant.name} {target.python}: CPython not installed here")
             continue
-        results.append(
-            smoke_one(
-                target.variant,
-                exe,
-                target.python,
-                version,
-                index_url,
-                upgrade_from=upgrade_for.get(target.variant.name),
-                progress=lambda line: (
-                    None if args.json else print(line, file=sys.stderr, flush=True)
-                ),
-            )
+        jobs.append(
+            SmokeJob(target.variant, exe, target.python, upgrade_for.get(target.variant.name))
         )
+    results = smoke_many(
+        jobs,
+        version,
+        index_url,
+        progress=lambda line: None if args.json else print(line, file=sys.stderr, flush=True),
+    )
     failed = [r for r in results if not r.ok]
     lines = [
         f"  {'ok  ' if r.ok else 'FAIL'} {r.variant:<12} {r.python:<5} {r.installed or '-':<14} "
