@@ -121,6 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     [str(BIN / "wheeltrain"), "changelog", "--all"],
                     args.runs,
                 ),
+                "semantic-release --noop changelog": (
+                    [str(BIN / "semantic-release"), "--noop", "changelog"],
+                    1,
+                ),
                 "cz changelog --dry-run": (
                     [str(BIN / "cz"), "changelog", "--dry-run"],
                     args.slow_runs,
@@ -143,16 +147,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(
         "| commits | plan vs semantic-release | plan vs commitizen | plan vs git floor | "
-        "changelog --all vs full git log |"
+        "changelog --all vs full git log | changelog vs semantic-release | changelog vs commitizen |"
     )
-    print("|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
     for size, _tags, r in rows:
         plan = r["wheeltrain plan"][0]
         print(
             f"| {size:,} | {r['semantic-release --noop version --print'][0] / plan:.1f}x faster | "
             f"{r['cz bump --get-next'][0] / plan:.1f}x faster | "
             f"{plan / r['git log <lasttag>..HEAD'][0]:.1f}x the floor | "
-            f"{r['wheeltrain changelog --all'][0] / r['git log (full history)'][0]:.2f}x |"
+            f"{r['wheeltrain changelog --all'][0] / r['git log (full history)'][0]:.2f}x | "
+            f"{r['semantic-release --noop changelog'][0] / r['wheeltrain changelog --all'][0]:.1f}x faster | "
+            f"{r['cz changelog --dry-run'][0] / r['wheeltrain changelog --all'][0]:.1f}x faster |"
         )
     return 0
 
