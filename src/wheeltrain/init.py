@@ -46,6 +46,7 @@ def render_files(install: str) -> dict[str, str]:
     files[".cz.toml"] = _template("cz.toml")
     files[".pre-commit-config.yaml"] = _template("pre-commit-config.yaml")
     files["RELEASE_QUICKSTART.md"] = _template("RELEASE_QUICKSTART.md")
+    files["docs/RELEASE_PLAN.md"] = _template("RELEASE_PLAN.md")
     files["scripts/release_manager.py"] = _template("release_manager.py")
     return files
 

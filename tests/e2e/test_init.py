@@ -43,6 +43,8 @@ def test_init_writes_everything_and_keeps_the_existing_tag_release(tmp_path: Pat
     assert project.semantic_release["remote"]["url"] == "https://github.com/kvcache-ai/Mooncake.git"
     assert "0.3.9" in (repo.root / "pyproject.toml").read_text()
     assert "<!-- version list -->" in (repo.root / "CHANGELOG.md").read_text()
+    assert (repo.root / "docs" / "RELEASE_PLAN.md").is_file()
+    assert (repo.root / "scripts" / "release_manager.py").is_file()
     again = cli("init", "--profile", "mooncake", "--json", "--project", str(repo.root)).json()
     assert again["written"] == []  # type: ignore[index]
     forced = cli("init", "--force", "--json", "--project", str(repo.root)).json()
