@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from packaging.utils import InvalidName, canonicalize_name
-
 from wheeltrain.errors import ConfigError
 
 __all__ = [
@@ -23,6 +21,7 @@ __all__ = [
     "VARIANT_DEFAULTS",
     "TrainConfig",
     "Variant",
+    "canonical_name",
     "parse_config",
     "platform_version",
     "split_platform",
@@ -63,6 +62,15 @@ _PLATFORM_TAG = re.compile(
     r"^(?P<base>manylinux_\d+_\d+|musllinux_\d+_\d+|manylinux1|manylinux2010|manylinux2014|"
     r"linux)_(?P<arch>.+)$"
 )
+
+
+_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+
+
+def canonical_name(name: str) -> str:
+    """A distribution name normalised as PEP 503 says (what ``packaging.utils`` does; kept
+    here so that reading the configuration does not import ``packaging.tags``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def split_platform(plat: str) -> tuple[str, str]:
@@ -200,7 +208,7 @@ def parse_config(data: Mapping[str, Any]) -> TrainConfig:
     variants = tuple(
         _parse_variant(name, table, python, archs) for name, table in variants_raw.items()
     )
-    dists = [canonicalize_name(v.distribution) for v in variants]
+    dists = [canonical_name(v.distribution) for v in variants]
     if len(set(dists)) != len(dists):
         raise ConfigError(f"{where}.variants: two variants publish the same distribution")
     sdist = _str_list(f"{where}.sdist", merged["sdist"], tuple(v.name for v in variants))
@@ -239,10 +247,8 @@ def _parse_variant(
         if required not in table:
             raise ConfigError(f"{where} needs {required!r}")
     distribution = str(_string(f"{where}.distribution", merged["distribution"]))
-    try:
-        canonicalize_name(distribution, validate=True)
-    except InvalidName:
-        raise ConfigError(f"{where}.distribution {distribution!r} is not a valid name") from None
+    if not _NAME.match(distribution):
+        raise ConfigError(f"{where}.distribution {distribution!r} is not a valid name")
     import_name = str(_string(f"{where}.import-name", merged["import-name"]))
     if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$", import_name):
         raise ConfigError(f"{where}.import-name {import_name!r} is not a Python module name")

@@ -7,9 +7,7 @@ import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from packaging.utils import canonicalize_name
-
-from wheeltrain.config import TrainConfig, Variant
+from wheeltrain.config import TrainConfig, Variant, canonical_name
 from wheeltrain.errors import ConfigError
 
 __all__ = ["BuildTarget", "ExpectedFile", "expected_files", "select_targets", "wheel_stem"]
@@ -17,7 +15,7 @@ __all__ = ["BuildTarget", "ExpectedFile", "expected_files", "select_targets", "w
 
 def wheel_stem(distribution: str) -> str:
     """The distribution as wheel and sdist file names spell it (``mooncake_transfer_engine``)."""
-    return canonicalize_name(distribution).replace("-", "_")
+    return canonical_name(distribution).replace("-", "_")
 
 
 def cp(python: str) -> str:
@@ -66,7 +64,7 @@ class ExpectedFile:
     @property
     def key(self) -> tuple[str, str, str | None, str | None]:
         """What identifies the file whatever its exact platform tag."""
-        return (canonicalize_name(self.distribution), self.kind, self.python, self.arch)
+        return (canonical_name(self.distribution), self.kind, self.python, self.arch)
 
     @property
     def filename(self) -> str:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wheeltrain import hotfix_release
 from wheeltrain.cli._output import emit
 from wheeltrain.errors import UsageError
-from wheeltrain.hotfix import HotfixPlan
+
+if TYPE_CHECKING:
+    from wheeltrain.hotfix import HotfixPlan
 
 
 def _post(text: str | None) -> int | None:
@@ -84,6 +85,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _plan(args: argparse.Namespace) -> HotfixPlan:
+    from wheeltrain import hotfix_release
+
     return hotfix_release.make_plan(
         Path(args.project),
         args.base,
@@ -126,6 +129,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_start(args: argparse.Namespace) -> int:
+    from wheeltrain import hotfix_release
+
     branch, created, start_tag = hotfix_release.start(
         Path(args.project), args.base, switch=args.switch
     )
@@ -136,6 +141,8 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
+    from wheeltrain import hotfix_release
+
     if not args.description.strip():
         raise UsageError("--description is empty: say in a sentence what the hotfix fixes")
     root = Path(args.project)

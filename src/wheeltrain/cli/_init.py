@@ -11,8 +11,10 @@ import wheeltrain
 from wheeltrain.cli._matrix import load_config
 from wheeltrain.cli._output import emit
 from wheeltrain.errors import ConfigError, UsageError
-from wheeltrain.init import PROFILES, init, trusted_publishers
 from wheeltrain.project import load_project
+
+#: wheeltrain.init.PROFILES, without importing the templates machinery for every command
+PROFILES = ("mooncake", "single")
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -22,7 +24,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="write the release workflows, commit rules and configuration into a repository",
         description="Write .github/workflows/{monthly-release,hotfix-release,release}.yaml, the "
         "composite actions they share, .cz.toml, .pre-commit-config.yaml, RELEASE_QUICKSTART.md, "
-        "and the [tool.semantic_release] and [tool.wheeltrain] tables. Existing files are kept "
+        "docs/RELEASE_PLAN.md, scripts/release_manager.py, and the [tool.semantic_release] and "
+        "[tool.wheeltrain] tables. Existing files are kept "
         "unless --force; an existing workflow for pushed tags is left in charge of them.",
     )
     p.add_argument("--profile", choices=PROFILES, default="single", help="the variant table")
@@ -49,6 +52,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from wheeltrain.init import init
+
     root = Path(args.project)
     install = args.install or f"wheeltrain=={wheeltrain.__version__}"
     report = init(
@@ -68,6 +73,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_trusted_publishers(args: argparse.Namespace) -> int:
+    from wheeltrain.init import trusted_publishers
+
     project = load_project(Path(args.project))
     config = load_config(project)
     repository = args.repository

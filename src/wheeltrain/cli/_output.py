@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -25,6 +24,8 @@ def github_output(values: dict[str, str]) -> None:
 
     Multi-line values use a random delimiter, so no text inside them can end the value early.
     """
+    import secrets
+
     path = os.environ.get("GITHUB_OUTPUT")
     if not path:
         raise UsageError("--github-output: $GITHUB_OUTPUT is not set (run it in a workflow)")

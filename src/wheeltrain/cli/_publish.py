@@ -12,11 +12,12 @@ from typing import Any
 from wheeltrain.cli._matrix import add_selection, dist_files, load_config, selected
 from wheeltrain.cli._output import emit
 from wheeltrain.errors import StepFailed, UsageError
-from wheeltrain.index import IndexClient
 from wheeltrain.matrix import expected_files
 from wheeltrain.project import load_project
-from wheeltrain.publish import REPOSITORIES, publish, read_url_for, verify_release
 from wheeltrain.versioning import validate_for_release
+
+#: --repository NAME; the URLs behind them are in wheeltrain.publish.REPOSITORIES
+REPOSITORY_NAMES = ("pypi", "testpypi")
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -33,7 +34,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--version", required=True)
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--repository-url", metavar="URL", help="the upload URL of an index")
-    where.add_argument("--repository", choices=sorted(REPOSITORIES), help="a known index")
+    where.add_argument("--repository", choices=REPOSITORY_NAMES, help="a known index")
     p.add_argument(
         "--index-url",
         metavar="URL",
@@ -60,6 +61,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _where(args: argparse.Namespace) -> tuple[str, str | None]:
+    from wheeltrain.publish import REPOSITORIES, read_url_for
+
     if args.repository:
         upload, read = REPOSITORIES[args.repository]
         return upload, args.index_url or read
@@ -67,6 +70,9 @@ def _where(args: argparse.Namespace) -> tuple[str, str | None]:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    from wheeltrain.index import IndexClient
+    from wheeltrain.publish import publish
+
     version = validate_for_release(args.version).canonical
     if args.retries < 0:
         raise UsageError("--retries cannot be negative")
@@ -93,6 +99,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 def cmd_verify_all(args: argparse.Namespace) -> int:
     """`verify --all-variants VERSION`: the whole release, every variant in lockstep."""
+    from wheeltrain.index import IndexClient
+    from wheeltrain.publish import verify_release
+
     project = load_project(Path(args.project))
     config = load_config(project)
     if len(args.target) != 1:
@@ -134,6 +143,8 @@ def _upgrade_paths(
     if base is None:
         return {}
     from packaging.version import Version
+
+    from wheeltrain.index import IndexClient
 
     client = IndexClient(index_url)
     paths = {}
