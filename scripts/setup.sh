@@ -19,4 +19,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     .venv/bin/python -m pip install --quiet -e ".[dev]"
     echo "$want" > "$stamp"
 fi
+# Byte-compile wheeltrain: with PYTHONDONTWRITEBYTECODE set (as on some machines) an editable
+# install would otherwise compile every module from source on every command.
+.venv/bin/python -m compileall -q src/wheeltrain
 echo "setup.sh: .venv is ready ($(.venv/bin/wheeltrain --version))"
