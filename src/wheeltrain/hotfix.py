@@ -215,7 +215,7 @@ def plan_hotfix(
         description=description,
         newer_release=newer_release,
         audience=who,
-        notes=release_notes(tag, base_tag, description, changes, repo_url),
+        notes=release_notes(base_tag, description, changes, repo_url),
     )
 
 
@@ -228,7 +228,7 @@ def _quote(description: str) -> list[str]:
 
 
 def release_notes(
-    tag: str, base_tag: str, description: str, commits: Sequence[Commit], repo_url: str | None
+    base_tag: str, description: str, commits: Sequence[Commit], repo_url: str | None
 ) -> str:
     preamble = [f"Hotfix of {base_tag} (a PEP 440 post release)."]
     quoted = _quote(description)

@@ -125,7 +125,7 @@ def release(
     semrel.stamp_and_tag(git.root, forced)
     problems = _disagreements(git, plan)
     if problems:
-        _undo(git, before, plan)
+        _undo(git, before)
         raise StepFailed(
             "semantic-release and the plan disagree (" + "; ".join(problems) + "): "
             "its commit and tag were removed, nothing was pushed"
@@ -152,7 +152,7 @@ def _disagreements(git: Git, plan: MonthlyPlan) -> list[str]:
     return problems
 
 
-def _undo(git: Git, before: str, plan: MonthlyPlan) -> None:
+def _undo(git: Git, before: str) -> None:
     head = git.rev_parse("HEAD")
     for tag in git.tags():
         if tag.sha == head and head != before:

@@ -163,6 +163,7 @@ def _local_targets(
 def _release_files(
     run: _Run,
     summary: ReleaseSummary,
+    *,
     clone: Path,
     config: TrainConfig,
     event: str,
@@ -339,13 +340,13 @@ def _rehearse(
         _release_files(
             run,
             summary,
-            clone,
-            config,
-            "monthly",
-            version,
-            work / "dist" / "monthly",
-            index,
-            pythons,
+            clone=clone,
+            config=config,
+            event="monthly",
+            version=version,
+            dist=work / "dist" / "monthly",
+            index=index,
+            pythons=pythons,
             upgrade_from=None,
         )
         # --- a hotfix on the hotfix branch ----------------------------------------------
@@ -368,13 +369,13 @@ def _rehearse(
         _release_files(
             run,
             hot_summary,
-            clone,
-            config,
-            "hotfix",
-            hot.version,
-            work / "dist" / "hotfix",
-            index,
-            pythons,
+            clone=clone,
+            config=config,
+            event="hotfix",
+            version=hot.version,
+            dist=work / "dist" / "hotfix",
+            index=index,
+            pythons=pythons,
             upgrade_from=version,
         )
     return report
