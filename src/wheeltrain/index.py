@@ -8,6 +8,7 @@ errors, timeouts, 429 and 5xx answers) are retried with backoff, then reported i
 from __future__ import annotations
 
 import json
+import os
 import socket
 import time
 import urllib.error
@@ -29,9 +30,11 @@ from packaging.version import Version
 
 from wheeltrain.errors import StepFailed, UsageError
 
-__all__ = ["PYPI_JSON", "IndexClient", "IndexFile", "describe_file"]
+__all__ = ["PYPI_JSON", "PYPI_JSON_ENV", "IndexClient", "IndexFile", "describe_file"]
 
 PYPI_JSON = "https://pypi.org/pypi"
+#: Points the JSON API reads at another server that speaks it (a mirror, a local index).
+PYPI_JSON_ENV = "WHEELTRAIN_PYPI_JSON_URL"
 _SIMPLE_ACCEPT = (
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
     "text/html;q=0.1"
@@ -135,6 +138,13 @@ class IndexClient:
         if attempts < 1:
             raise UsageError("--retries must leave at least one attempt")
         self.index_url = index_url.rstrip("/") + "/" if index_url else None
+        self.json_api = (os.environ.get(PYPI_JSON_ENV) or PYPI_JSON).rstrip("/")
+        parsed = urllib.parse.urlparse(self.json_api)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise UsageError(
+                f"{PYPI_JSON_ENV}={self.json_api!r} is not an http(s) URL: give the root that "
+                "serves <project>/json, e.g. https://pypi.org/pypi, or unset it"
+            )
         self.timeout = timeout
         self.attempts = attempts
         self.backoff = backoff
@@ -142,7 +152,9 @@ class IndexClient:
 
     @property
     def where(self) -> str:
-        return self.index_url or "PyPI"
+        if self.index_url:
+            return self.index_url
+        return "PyPI" if self.json_api == PYPI_JSON else self.json_api
 
     def _get(self, url: str, accept: str) -> _Response:
         last = ""
@@ -185,7 +197,9 @@ class IndexClient:
         """Every version of ``package`` the index has a file for (empty when it has none)."""
         name = canonicalize_name(package)
         if self.index_url is None:
-            response = self._get(f"{PYPI_JSON}/{urllib.parse.quote(name)}/json", "application/json")
+            response = self._get(
+                f"{self.json_api}/{urllib.parse.quote(name)}/json", "application/json"
+            )
             if response.status == 404:
                 return set()
             found = set()
@@ -227,7 +241,7 @@ class IndexClient:
         # The project document, not /pypi/<name>/<version>/json: release keys keep the
         # spelling they were uploaded with, so the match is by version equality.
         name = canonicalize_name(package)
-        response = self._get(f"{PYPI_JSON}/{urllib.parse.quote(name)}/json", "application/json")
+        response = self._get(f"{self.json_api}/{urllib.parse.quote(name)}/json", "application/json")
         if response.status == 404:
             return None
         releases = _json(response).get("releases", {})
@@ -240,11 +254,10 @@ class IndexClient:
             except ValueError:
                 continue
             for item in items:
-                described = describe_file(
-                    item.get("filename", ""),
-                    item.get("url", ""),
-                    item.get("digests", {}).get("sha256"),
-                )
+                url = item.get("url", "")
+                # PyPI names each file; pypiserver's JSON API gives only its URL.
+                filename = item.get("filename") or urllib.parse.unquote(url.rsplit("/", 1)[-1])
+                described = describe_file(filename, url, item.get("digests", {}).get("sha256"))
                 if described:
                     out.append(described)
         return sorted(out, key=lambda f: f.filename) or None

@@ -124,3 +124,64 @@ def test_refused_connection_is_a_failed_step(cli) -> None:  # type: ignore[no-un
     result = cli("verify", NAME, "1.0.0", "--index-url", url, "--retries", "0")
     assert result.code == 1
     assert "did not answer after 1 attempt (" in result.err
+
+
+def test_default_json_api_against_a_server_that_speaks_it(
+    tmp_path: Path,
+    index: LocalIndex,
+    cli,  # type: ignore[no-untyped-def]
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """Without --index-url, `verify` reads the PyPI JSON API (`<root>/<project>/json`);
+    pypiserver answers that same route, so the default path runs against a real server."""
+    files = [
+        make_wheel(tmp_path, NAME, "0.4.0", "cp310-cp310-manylinux_2_28_x86_64"),
+        make_sdist(tmp_path, NAME, "0.4.0"),
+        make_wheel(tmp_path, NAME, "0.4.1", "cp310-cp310-manylinux_2_28_x86_64"),
+    ]
+    index.upload(files)
+    monkeypatch.setenv("WHEELTRAIN_PYPI_JSON_URL", index.url)
+    result = cli("verify", "Mooncake_Transfer.Engine", "0.4.0", "--json")
+    assert result.code == 0, result.err
+    data = result.json()
+    assert data["index"] == index.url  # type: ignore[index]
+    assert sorted(f["filename"] for f in data["files"]) == sorted(p.name for p in files[:2])  # type: ignore[index]
+    assert {f["kind"] for f in data["files"]} == {"wheel", "sdist"}  # type: ignore[index]
+    missing = cli("verify", NAME, "0.4.2")
+    assert missing.code == 1
+    assert missing.out == f"{NAME} 0.4.2 is not on {index.url}\n"
+    assert cli("verify", "nothing-here", "1.0.0").code == 1
+
+
+def test_json_api_root_that_is_not_a_url_is_bad_input(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("WHEELTRAIN_PYPI_JSON_URL", "pypi.org/pypi")
+    result = cli("verify", NAME, "1.0.0")
+    assert result.code == 2
+    assert result.err.startswith(
+        "wheeltrain: error: WHEELTRAIN_PYPI_JSON_URL='pypi.org/pypi' is not an http(s) URL"
+    )
+    assert result.err.count("\n") == 1
+
+
+def test_pep_691_json_simple_index(cli) -> None:  # type: ignore[no-untyped-def]
+    """An index that answers the JSON form of the simple API (PEP 691), as PyPI and devpi do."""
+    wheel = "mooncake_transfer_engine-0.4.0-cp312-cp312-manylinux_2_28_x86_64.whl"
+    page = {
+        "meta": {"api-version": "1.1"},
+        "name": NAME,
+        "files": [
+            {"filename": wheel, "url": f"../../files/{wheel}", "hashes": {"sha256": "ab" * 32}},
+            {"filename": "mooncake_transfer_engine-0.4.0.tar.gz", "url": "x.tar.gz", "hashes": {}},
+            {"filename": "mooncake_transfer_engine-0.3.9.tar.gz", "url": "y.tar.gz", "hashes": {}},
+            {"filename": "other_project-0.4.0.tar.gz", "url": "z.tar.gz", "hashes": {}},
+        ],
+    }
+    body = json.dumps(page).encode()
+    with fault_server(answer(200, body, "application/vnd.pypi.simple.v1+json")) as url:
+        result = cli("verify", NAME, "0.4.0", "--index-url", url + "/simple/", "--json")
+    assert result.code == 0, result.err
+    files = {f["filename"]: f for f in result.json()["files"]}  # type: ignore[index]
+    assert set(files) == {wheel, "mooncake_transfer_engine-0.4.0.tar.gz"}
+    assert files[wheel]["sha256"] == "ab" * 32
+    assert files[wheel]["tags"] == ["cp312-cp312-manylinux_2_28_x86_64"]
+    assert files[wheel]["url"] == f"{url}/files/{wheel}"

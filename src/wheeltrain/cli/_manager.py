@@ -83,7 +83,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--index-url",
         metavar="URL",
-        help="a PEP 503 / PEP 691 simple index root (default: PyPI's JSON API)",
+        help="a PEP 503 / PEP 691 simple index root (default: PyPI's JSON API, or the root in $WHEELTRAIN_PYPI_JSON_URL)",
     )
     p.add_argument(
         "--all-variants",
