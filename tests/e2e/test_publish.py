@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.artifacts import make_sdist, make_wheel, sha256_of
+from tests.support.commands import build_args
 from tests.support.servers import LocalIndex, faulty_proxy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -208,21 +209,7 @@ def test_smoke_installs_each_variant_from_the_index_only(
     tmp_path: Path, index: LocalIndex, cli
 ) -> None:  # type: ignore[no-untyped-def]
     dist = tmp_path / "dist"
-    built = cli(
-        "build",
-        "--variant",
-        "non-cuda",
-        "--python",
-        "3.12",
-        "--arch",
-        "x86_64",
-        "--version",
-        "0.4.0",
-        "--out",
-        str(dist),
-        "--project",
-        str(EXAMPLE),
-    )
+    built = cli(*build_args(dist, EXAMPLE))
     assert built.code == 0, built.err
     assert publish(cli, dist, index.url + "/").code == 0
     result = cli(

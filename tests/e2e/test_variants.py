@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.artifacts import make_wheel
+from tests.support.commands import build_args, check_args
 from tests.support.gitrepo import GitRepo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,39 +118,9 @@ def test_build_then_check_a_variant_without_touching_the_tree(tmp_path: Path, cl
     assert [Path(p).parent.name for p in report["built"]] == ["non-cuda"]  # type: ignore[index]
     assert [c["build"] for c in report["ci_only"]] == ["cp311-manylinux_aarch64"]  # type: ignore[index]
     assert repo.git("status", "--porcelain") == ""
-    check = cli(
-        "check",
-        str(dist),
-        "--event",
-        "monthly",
-        "--version",
-        "0.4.0",
-        "--variant",
-        "non-cuda",
-        "--python",
-        "3.11",
-        "--arch",
-        "x86_64",
-        "--project",
-        str(repo.root),
-    )
+    check = cli(*check_args(dist, repo.root, python="3.11"))
     assert check.code == 0, check.out
-    wrong = cli(
-        "check",
-        str(dist),
-        "--event",
-        "monthly",
-        "--version",
-        "0.4.1",
-        "--variant",
-        "non-cuda",
-        "--python",
-        "3.11",
-        "--arch",
-        "x86_64",
-        "--project",
-        str(repo.root),
-    )
+    wrong = cli(*check_args(dist, repo.root, python="3.11", version="0.4.1"))
     assert wrong.code == 1 and "version 0.4.0, the release is 0.4.1" in wrong.out
 
 
@@ -225,38 +196,9 @@ def test_check_stops_a_cpu_only_wheel_that_links_cuda(tmp_path: Path, cli) -> No
     )
     repo.git("commit", "-q", "-am", "build: a broken configuration")
     dist = tmp_path / "dist"
-    built = cli(
-        "build",
-        "--variant",
-        "non-cuda",
-        "--python",
-        "3.12",
-        "--arch",
-        "x86_64",
-        "--version",
-        "0.4.0",
-        "--out",
-        str(dist),
-        "--project",
-        str(repo.root),
-    )
+    built = cli(*build_args(dist, repo.root))
     assert built.code == 0, built.err
-    result = cli(
-        "check",
-        str(dist),
-        "--event",
-        "monthly",
-        "--version",
-        "0.4.0",
-        "--variant",
-        "non-cuda",
-        "--python",
-        "3.12",
-        "--arch",
-        "x86_64",
-        "--project",
-        str(repo.root),
-    )
+    result = cli(*check_args(dist, repo.root))
     assert result.code == 1
     assert "needs libcudart-" in result.out and "which the non-cuda variant forbids" in result.out
     assert "bundles mooncake_transfer_engine_non_cuda.libs/libcudart-" in result.out
@@ -267,40 +209,11 @@ def test_check_stops_a_cpu_only_wheel_that_links_cuda(tmp_path: Path, cli) -> No
 def test_the_cuda13_variant_builds_with_its_kernel_and_passes(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     repo = example_repo(tmp_path)
     dist = tmp_path / "dist"
-    built = cli(
-        "build",
-        "--variant",
-        "cuda13",
-        "--python",
-        "3.12",
-        "--arch",
-        "x86_64",
-        "--version",
-        "0.4.0",
-        "--out",
-        str(dist),
-        "--project",
-        str(repo.root),
-    )
+    built = cli(*build_args(dist, repo.root, variant="cuda13"))
     if "needs the CUDA 13.0 toolkit" in built.out + built.err:
         pytest.skip("the installed CUDA toolkit is not 13.0")
     assert built.code == 0, built.err
-    result = cli(
-        "check",
-        str(dist),
-        "--event",
-        "hotfix",
-        "--version",
-        "0.4.0",
-        "--variant",
-        "cuda13",
-        "--python",
-        "3.12",
-        "--arch",
-        "x86_64",
-        "--project",
-        str(repo.root),
-    )
+    result = cli(*check_args(dist, repo.root, event="hotfix", variant="cuda13"))
     assert result.code == 0, result.out
 
 
@@ -380,22 +293,7 @@ def test_check_reads_the_metadata_inside_the_wheel(tmp_path: Path, cli) -> None:
 def test_check_runs_twine_check(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     dist = tmp_path / "dist"
     fake(dist, "mooncake-transfer-engine-non-cuda", "0.4.0", "cp312-cp312-manylinux_2_28_x86_64")
-    result = cli(
-        "check",
-        str(dist),
-        "--event",
-        "monthly",
-        "--version",
-        "0.4.0",
-        "--variant",
-        "non-cuda",
-        "--python",
-        "3.12",
-        "--arch",
-        "x86_64",
-        "--project",
-        str(EXAMPLE),
-    )
+    result = cli(*check_args(dist, EXAMPLE))
     assert result.code == 1
     assert "twine check" in result.out and "long_description" in result.out
 
