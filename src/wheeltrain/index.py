@@ -140,7 +140,7 @@ class IndexClient:
         self.index_url = index_url.rstrip("/") + "/" if index_url else None
         self.json_api = (os.environ.get(PYPI_JSON_ENV) or PYPI_JSON).rstrip("/")
         parsed = urllib.parse.urlparse(self.json_api)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        if index_url is None and (parsed.scheme not in ("http", "https") or not parsed.netloc):
             raise UsageError(
                 f"{PYPI_JSON_ENV}={self.json_api!r} is not an http(s) URL: give the root that "
                 "serves <project>/json, e.g. https://pypi.org/pypi, or unset it"

@@ -161,6 +161,9 @@ def test_json_api_root_that_is_not_a_url_is_bad_input(cli, monkeypatch) -> None:
         "wheeltrain: error: WHEELTRAIN_PYPI_JSON_URL='pypi.org/pypi' is not an http(s) URL"
     )
     assert result.err.count("\n") == 1
+    # the variable only concerns the JSON API: a simple index given on the command line is read
+    with fault_server(answer(404)) as url:
+        assert cli("verify", NAME, "1.0.0", "--index-url", url + "/simple/").code == 1
 
 
 def test_pep_691_json_simple_index(cli) -> None:  # type: ignore[no-untyped-def]
