@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from wheeltrain.errors import ConfigError, StepFailed, UsageError, WheeltrainError
-from wheeltrain.versioning import (
+from wheeltrain.core.versioning import (
     BumpLevel,
     VersionInfo,
     bump,
@@ -13,6 +12,7 @@ from wheeltrain.versioning import (
     post,
     validate_for_release,
 )
+from wheeltrain.errors import ConfigError, StepFailed, UsageError, WheeltrainError
 
 
 def __getattr__(name: str) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.support.gitrepo import GitRepo
-from wheeltrain.config import parse_config
-from wheeltrain.project import load_project
+from wheeltrain.adapters.project import load_project
+from wheeltrain.core.config import parse_config
 
 EXISTING_TAG_WORKFLOW = """\
 name: Release

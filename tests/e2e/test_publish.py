@@ -251,7 +251,7 @@ def test_smoke_installs_each_variant_from_the_index_only(
 
 
 def test_pip_in_smoke_sees_no_site_configuration() -> None:
-    from wheeltrain.smoke import pip_env
+    from wheeltrain.stages.smoke import pip_env
 
     env = pip_env(
         without_cuda=True,

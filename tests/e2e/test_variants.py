@@ -128,10 +128,10 @@ def test_build_then_check_a_variant_without_touching_the_tree(tmp_path: Path, cl
 def test_the_variant_copy_is_renamed_stamped_and_removed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from wheeltrain import builder
+    from wheeltrain.adapters import builder
+    from wheeltrain.adapters.project import load_project
     from wheeltrain.cli._matrix import load_config
-    from wheeltrain.matrix import select_targets
-    from wheeltrain.project import load_project
+    from wheeltrain.core.matrix import select_targets
 
     repo = example_repo(tmp_path)
     scratch = tmp_path / "scratch"

@@ -1,9 +1,10 @@
 """`wheeltrain plan` and the real `semantic-release --noop version --print` agree.
 
-Random histories mix feat / fix / perf / `!` / `BREAKING CHANGE:` footers / scopes /
-non-conventional messages / merge commits, with release tags, hotfix `.postN` tags and
-pre-release tags among them. For each, both tools must name the same next version, or both
-no release.
+Random histories mix feat / fix / perf / `!` on every type / `BREAKING CHANGE:` footers /
+scopes / reverts / squashed bodies / non-conventional messages / merge commits, with release
+tags, hotfix `.postN` tags and pre-release tags among them. For each, both tools must name the
+same next version, or both no release; and the plan's notes list a breaking change exactly
+when the plan is a breaking release (one parse decides both).
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from packaging.version import Version
 
 from tests.support.fastimport import Event, write_history
 from tests.support.projects import psr_project
-from wheeltrain.monthly import make_plan
+from wheeltrain.core.versioning import BumpLevel
+from wheeltrain.stages.monthly import make_plan
 
 EXAMPLES = int(os.environ.get("WHEELTRAIN_AGREEMENT_EXAMPLES", "20"))
 
 types = st.sampled_from(
-    ["feat", "fix", "perf", "docs", "chore", "ci", "test", "style", "refactor", "build"]
+    ["feat", "fix", "perf", "docs", "chore", "ci", "test", "style", "refactor", "build", "revert"]
 )
 scopes = st.sampled_from(["", "(store)", "(ep)", "(cli)"])
 subjects = st.sampled_from(["add a thing", "handle empty buffers", "tidy", "speed up reads"])
@@ -33,6 +35,17 @@ subjects = st.sampled_from(["add a thing", "handle empty buffers", "tidy", "spee
 
 @st.composite
 def messages(draw: st.DrawFn) -> str:
+    shape = draw(st.integers(0, 11))
+    if shape >= 10:  # a squash merge: a header, then the squashed messages as paragraphs
+        head = draw(st.sampled_from(["chore: squash", "Merge pull request #7", "Squashed"]))
+        parts = draw(st.lists(single(), min_size=1, max_size=3))
+        bullet = draw(st.sampled_from(["", "* ", "- "]))
+        return head + "".join(f"\n\n{bullet}{part}" for part in parts)
+    return draw(single())
+
+
+@st.composite
+def single(draw: st.DrawFn) -> str:
     shape = draw(st.integers(0, 9))
     if shape == 0:
         return draw(st.sampled_from(["Update README.md", "WIP", "Feat: capitalised", "fix typo"]))
@@ -93,8 +106,11 @@ def test_plan_agrees_with_semantic_release(history: list[Event]) -> None:
         write_history(root, psr_project(), history)
         theirs = semantic_release_says(root)
         plan = make_plan(root)
+        breaking_listed = "### Breaking changes" in plan.notes
         if plan.release:
             assert plan.next_version == theirs, (plan.reason, history)
+            asked = any(c.level is BumpLevel.MAJOR for c in plan.commits)
+            assert breaking_listed == asked, history
         else:
             last = plan.last_version or "0.0.0"
             assert Version(theirs) == Version(last), (plan.reason, history)

@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from packaging.version import InvalidVersion, Version
 
+from wheeltrain.core.versioning import BumpLevel, bump, next_post_number, post, validate_for_release
 from wheeltrain.errors import UsageError
-from wheeltrain.versioning import BumpLevel, bump, next_post_number, post, validate_for_release
 
 small = st.integers(min_value=0, max_value=50)
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from wheeltrain.localindex import local_index as embedded_index
+from wheeltrain.adapters.localindex import local_index as embedded_index
 
 BIN = Path(sys.executable).parent
 

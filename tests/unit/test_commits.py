@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from wheeltrain.commits import highest_level, parse_commit
-from wheeltrain.versioning import BumpLevel
+from wheeltrain.core.commits import highest_level, parse_commit
+from wheeltrain.core.versioning import BumpLevel
 
 
 def c(message: str, *, merge: bool = False):  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from wheeltrain.config import DEFAULTS, VARIANT_DEFAULTS, parse_config, platform_version
+from wheeltrain.core.config import DEFAULTS, VARIANT_DEFAULTS, parse_config, platform_version
 from wheeltrain.errors import ConfigError
 
 if sys.version_info >= (3, 11):

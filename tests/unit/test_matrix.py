@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.test_config import example
-from wheeltrain.config import parse_config
+from wheeltrain.core.config import parse_config
+from wheeltrain.core.matrix import expected_files, select_targets
 from wheeltrain.errors import ConfigError
-from wheeltrain.matrix import expected_files, select_targets
 
 
 def test_monthly_is_variants_times_pythons_times_archs() -> None:

@@ -4,8 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from wheeltrain.adapters.project import load_project
+from wheeltrain.core.stamping import set_toml_string
+from wheeltrain.core.tags import tag_name, version_from_tag
 from wheeltrain.errors import ConfigError, StepFailed
-from wheeltrain.project import load_project, set_toml_string, tag_name, version_from_tag
 
 TEXT = """\
 # top comment

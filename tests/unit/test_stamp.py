@@ -4,10 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from wheeltrain.adapters.project import load_project
+from wheeltrain.adapters.stamp import stamp
+from wheeltrain.core.changelog import insert_section
+from wheeltrain.core.settings import Location
 from wheeltrain.errors import ConfigError, StepFailed
-from wheeltrain.hotfix_release import insert_changelog_section
-from wheeltrain.project import load_project
-from wheeltrain.stamp import Location, locations, stamp
 
 PYPROJECT = """\
 [project]
@@ -22,7 +23,7 @@ version_variables = ["src/demo/__init__.py:__version__", "src/demo/_v.py:VERSION
 
 def test_locations_come_from_semantic_release(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(PYPROJECT)
-    assert [str(p) for p in locations(load_project(tmp_path))] == [
+    assert [str(p) for p in list(load_project(tmp_path).settings.locations)] == [
         "pyproject.toml:project.version",
         "src/demo/__init__.py:__version__",
         "src/demo/_v.py:VERSION",
@@ -31,7 +32,7 @@ def test_locations_come_from_semantic_release(tmp_path: Path) -> None:
 
 def test_default_location_is_project_version(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\nversion='1.0.0'\n")
-    assert locations(load_project(tmp_path)) == [
+    assert list(load_project(tmp_path).settings.locations) == [
         Location("pyproject.toml", "project.version", "toml")
     ]
 
@@ -41,7 +42,7 @@ def test_bad_location_setting(tmp_path: Path) -> None:
         "[project]\nname='x'\nversion='1.0.0'\n[tool.semantic_release]\nversion_toml = ['nocolon']\n"
     )
     with pytest.raises(ConfigError, match="is not 'file:name'"):
-        locations(load_project(tmp_path))
+        load_project(tmp_path)
 
 
 def test_stamp_writes_every_place_or_none(tmp_path: Path) -> None:
@@ -50,7 +51,7 @@ def test_stamp_writes_every_place_or_none(tmp_path: Path) -> None:
     pkg.mkdir(parents=True)
     (pkg / "__init__.py").write_text('"""Demo."""\n__version__ = "0.4.0"  # stamped\n')
     (pkg / "_v.py").write_text("VERSION: str = '0.4.0'\nOTHER = '0.4.0'\n")
-    places = locations(load_project(tmp_path))
+    places = list(load_project(tmp_path).settings.locations)
     stamp(tmp_path, places, "0.4.0.post1")
     assert '__version__ = "0.4.0.post1"  # stamped' in (pkg / "__init__.py").read_text()
     assert (pkg / "_v.py").read_text() == "VERSION: str = '0.4.0.post1'\nOTHER = '0.4.0'\n"
@@ -79,4 +80,4 @@ FLAG = "<!-- version list -->"
 def test_changelog_section_goes_where_semantic_release_puts_releases(
     old: str | None, expected: str
 ) -> None:
-    assert insert_changelog_section(old, "## S\n", FLAG) == expected
+    assert insert_section(old, "## S\n", FLAG) == expected

@@ -3,8 +3,7 @@ from __future__ import annotations
 import pytest
 from packaging.version import Version
 
-from wheeltrain.errors import UsageError
-from wheeltrain.versioning import (
+from wheeltrain.core.versioning import (
     BumpLevel,
     bump,
     kind_of,
@@ -12,6 +11,7 @@ from wheeltrain.versioning import (
     post,
     validate_for_release,
 )
+from wheeltrain.errors import UsageError
 
 M, m, p = BumpLevel.MAJOR, BumpLevel.MINOR, BumpLevel.PATCH
 

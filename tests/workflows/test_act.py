@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.servers import local_index
-from wheeltrain.init import render_files
+from wheeltrain.stages.init import render_files
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "transfer-engine"

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from wheeltrain.cli import build_parser
-from wheeltrain.init import render_files
+from wheeltrain.stages.init import render_files
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -10,7 +10,7 @@ from wheeltrain.cli._output import emit
 from wheeltrain.errors import UsageError
 
 if TYPE_CHECKING:
-    from wheeltrain.hotfix import HotfixPlan
+    from wheeltrain.core.hotfix import HotfixPlan
 
 
 def _post(text: str | None) -> int | None:
@@ -85,7 +85,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _plan(args: argparse.Namespace) -> HotfixPlan:
-    from wheeltrain import hotfix_release
+    from wheeltrain.stages import hotfix as hotfix_release
 
     return hotfix_release.make_plan(
         Path(args.project),
@@ -129,7 +129,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_start(args: argparse.Namespace) -> int:
-    from wheeltrain import hotfix_release
+    from wheeltrain.stages import hotfix as hotfix_release
 
     branch, created, start_tag = hotfix_release.start(
         Path(args.project), args.base, switch=args.switch
@@ -141,7 +141,7 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from wheeltrain import hotfix_release
+    from wheeltrain.stages import hotfix as hotfix_release
 
     if not args.description.strip():
         raise UsageError("--description is empty: say in a sentence what the hotfix fixes")

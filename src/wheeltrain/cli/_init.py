@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import wheeltrain
+from wheeltrain.adapters.project import load_project
 from wheeltrain.cli._matrix import load_config
 from wheeltrain.cli._output import emit
 from wheeltrain.errors import ConfigError, UsageError
-from wheeltrain.project import load_project
 
-#: wheeltrain.init.PROFILES, without importing the templates machinery for every command
+#: wheeltrain.stages.init.PROFILES, without importing the templates machinery for every command
 PROFILES = ("mooncake", "single")
 
 
@@ -52,7 +52,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from wheeltrain.init import init
+    from wheeltrain.stages.init import init
 
     root = Path(args.project)
     install = args.install or f"wheeltrain=={wheeltrain.__version__}"
@@ -73,7 +73,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_trusted_publishers(args: argparse.Namespace) -> int:
-    from wheeltrain.init import trusted_publishers
+    from wheeltrain.stages.init import trusted_publishers
 
     project = load_project(Path(args.project))
     config = load_config(project)

@@ -7,15 +7,16 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-from wheeltrain import tags as tagsmod
-from wheeltrain.changelog import render_notes
+from wheeltrain.adapters import stamp
+from wheeltrain.adapters.git import Git
+from wheeltrain.adapters.project import Project, load_project
 from wheeltrain.cli._output import emit
-from wheeltrain.commits import Commit
-from wheeltrain.config import ARCHS, EVENTS
+from wheeltrain.core import tags as tagsmod
+from wheeltrain.core.changelog import render_notes
+from wheeltrain.core.commits import Commit
+from wheeltrain.core.config import ARCHS, EVENTS
+from wheeltrain.core.versioning import BumpLevel, bump, parse, post, validate_for_release
 from wheeltrain.errors import StepFailed, UsageError
-from wheeltrain.git import Git
-from wheeltrain.project import Project, load_project, set_toml_string
-from wheeltrain.versioning import BumpLevel, bump, parse, post, validate_for_release
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -135,15 +136,28 @@ def cmd_current(args: argparse.Namespace) -> int:
     names = [t.name for t in git.tags(merged="HEAD")]
     tag = tagsmod.latest(tagsmod.release_tags(names, project.tag_format))
     file_version = parse(project.version)
-    agree = tag is not None and tag.version == file_version
+    held = stamp.read_versions(root, project.settings.locations)
+    stray = {
+        where: values
+        for where, values in held.items()
+        if not values or any(v != project.version for v in values)
+    }
+    agree = tag is not None and tag.version == file_version and not stray
     data = {
         "name": project.name,
         "version": project.version,
         "tag": tag.name if tag else None,
         "tag_version": str(tag.version) if tag else None,
+        "locations": held,
         "agree": agree,
     }
-    if tag is None:
+    if stray:
+        where, values = next(iter(stray.items()))
+        state = (
+            f"DISAGREE: {where} says {', '.join(values) or 'nothing'}, "
+            f"pyproject.toml says {project.version}"
+        )
+    elif tag is None:
         state = "no release tag reachable from HEAD yet"
     elif agree:
         state = "in agreement"
@@ -165,6 +179,11 @@ def cmd_current(args: argparse.Namespace) -> int:
         },
     )
     if args.check and not agree:
+        if stray:
+            raise StepFailed(
+                f"{state.removeprefix('DISAGREE: ')}: stamp every version location "
+                "(wheeltrain bump or semantic-release) so they agree"
+            )
         raise StepFailed(
             "pyproject.toml and the latest release tag disagree: "
             + ("tag the release" if tag is None else "stamp the version or tag the release")
@@ -178,13 +197,13 @@ def cmd_bump(args: argparse.Namespace) -> int:
     old = parse(project.version)
     new = bump(old, BumpLevel.from_name(args.level))
     written = False
+    places = project.settings.locations
+    stamp.check_locations(root, places)
     if not args.dry_run:
-        text = project.pyproject.read_text(encoding="utf-8")
-        project.pyproject.write_text(
-            set_toml_string(text, "project.version", str(new)), encoding="utf-8"
-        )
+        stamp.stamp(root, places, str(new))
         written = True
-    suffix = " (dry run, nothing written)" if args.dry_run else f" (written to {project.pyproject})"
+    where = ", ".join(str(p) for p in places)
+    suffix = " (dry run, nothing written)" if args.dry_run else f" (written to {where})"
     emit(
         args,
         f"{old} -> {new}{suffix}",
@@ -254,7 +273,7 @@ def cmd_changelog(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from packaging.utils import InvalidName, canonicalize_name
 
-    from wheeltrain.index import IndexClient  # urllib and http.client: only when needed
+    from wheeltrain.adapters.index import IndexClient  # urllib and http.client: only when needed
 
     if args.retries < 0:
         raise UsageError("--retries cannot be negative")

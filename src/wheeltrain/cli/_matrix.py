@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from wheeltrain.adapters.project import Project, load_project
 from wheeltrain.cli._output import emit
-from wheeltrain.config import ARCHS, EVENTS, TrainConfig, parse_config
+from wheeltrain.core.config import ARCHS, EVENTS, TrainConfig, parse_config
+from wheeltrain.core.matrix import BuildTarget, expected_files, select_targets
+from wheeltrain.core.versioning import validate_for_release
 from wheeltrain.errors import ConfigError, StepFailed, UsageError
-from wheeltrain.matrix import BuildTarget, expected_files, select_targets
-from wheeltrain.project import Project, load_project
-from wheeltrain.versioning import validate_for_release
 
 
 def load_config(project: Project) -> TrainConfig:
@@ -113,8 +113,8 @@ def register_build_and_check(subparsers: Any, common: argparse.ArgumentParser) -
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from wheeltrain import builder
-    from wheeltrain.matrix import BuildTarget
+    from wheeltrain.adapters import builder
+    from wheeltrain.core.matrix import BuildTarget
 
     root = Path(args.project)
     project = load_project(root)
@@ -156,7 +156,7 @@ def dist_files(folder: Path) -> list[Path]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from wheeltrain.checks import check_files
+    from wheeltrain.stages.check import check_files
 
     project = load_project(Path(args.project))
     config = load_config(project)

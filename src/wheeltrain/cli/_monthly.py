@@ -6,10 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from wheeltrain import monthly
 from wheeltrain.cli._output import emit
-from wheeltrain.planning import MonthlyPlan
-from wheeltrain.versioning import BumpLevel
+from wheeltrain.core.planning import MonthlyPlan
+from wheeltrain.core.versioning import BumpLevel
+from wheeltrain.stages import monthly
 
 LEVELS = ("auto", "major", "minor", "patch")
 
@@ -79,8 +79,8 @@ def _plan_outputs(plan: MonthlyPlan) -> dict[str, str]:
 
 def cmd_release_monthly(args: argparse.Namespace) -> int:
     root = Path(args.project)
+    plan = monthly.make_plan(root, _forced(args))
     if args.dry_run:
-        plan = monthly.make_plan(root, _forced(args))
         text = render_plan(plan)
         if plan.release:
             forced = "" if args.level == "auto" else f" --{args.level}"
@@ -91,7 +91,7 @@ def cmd_release_monthly(args: argparse.Namespace) -> int:
             )
         emit(args, text, {"dry_run": True, "plan": plan.as_dict()}, _plan_outputs(plan))
         return 0
-    result = monthly.release(root, _forced(args), push=not args.no_push, remote=args.remote)
+    result = monthly.release(root, plan, push=not args.no_push, remote=args.remote)
     outputs = {
         "release": "true" if result.version else "false",
         "version": result.version or "",

@@ -9,14 +9,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from wheeltrain.adapters.project import load_project
 from wheeltrain.cli._matrix import add_selection, dist_files, load_config, selected
 from wheeltrain.cli._output import emit
+from wheeltrain.core.matrix import expected_files
+from wheeltrain.core.versioning import validate_for_release
 from wheeltrain.errors import StepFailed, UsageError
-from wheeltrain.matrix import expected_files
-from wheeltrain.project import load_project
-from wheeltrain.versioning import validate_for_release
 
-#: --repository NAME; the URLs behind them are in wheeltrain.publish.REPOSITORIES
+#: --repository NAME; the URLs behind them are in wheeltrain.stages.publish.REPOSITORIES
 REPOSITORY_NAMES = ("pypi", "testpypi")
 
 
@@ -61,7 +61,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _where(args: argparse.Namespace) -> tuple[str, str | None]:
-    from wheeltrain.publish import REPOSITORIES, read_url_for
+    from wheeltrain.stages.publish import REPOSITORIES, read_url_for
 
     if args.repository:
         upload, read = REPOSITORIES[args.repository]
@@ -70,8 +70,8 @@ def _where(args: argparse.Namespace) -> tuple[str, str | None]:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from wheeltrain.index import IndexClient
-    from wheeltrain.publish import publish
+    from wheeltrain.adapters.index import IndexClient
+    from wheeltrain.stages.publish import publish
 
     version = validate_for_release(args.version).canonical
     if args.retries < 0:
@@ -99,8 +99,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 def cmd_verify_all(args: argparse.Namespace) -> int:
     """`verify --all-variants VERSION`: the whole release, every variant in lockstep."""
-    from wheeltrain.index import IndexClient
-    from wheeltrain.publish import verify_release
+    from wheeltrain.adapters.index import IndexClient
+    from wheeltrain.stages.publish import verify_release
 
     project = load_project(Path(args.project))
     config = load_config(project)
@@ -144,7 +144,7 @@ def _upgrade_paths(
         return {}
     from packaging.version import Version
 
-    from wheeltrain.index import IndexClient
+    from wheeltrain.adapters.index import IndexClient
 
     client = IndexClient(index_url)
     paths = {}
@@ -161,8 +161,8 @@ def _upgrade_paths(
 
 
 def cmd_smoke(args: argparse.Namespace) -> int:
-    from wheeltrain.builder import find_python
-    from wheeltrain.smoke import SmokeJob, smoke_many
+    from wheeltrain.adapters.builder import find_python
+    from wheeltrain.stages.smoke import SmokeJob, smoke_many
 
     project = load_project(Path(args.project))
     config = load_config(project)

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from wheeltrain._proc import run
-from wheeltrain.commits import Commit, parse_commit
+from wheeltrain.adapters.proc import run
+from wheeltrain.core.commits import Commit, parse_commit
 from wheeltrain.errors import ConfigError, StepFailed
 
 __all__ = ["Git", "Tag"]

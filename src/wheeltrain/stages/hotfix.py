@@ -10,25 +10,24 @@ from typing import Any
 
 from packaging.version import Version
 
-from wheeltrain import stamp
+from wheeltrain.adapters import stamp
+from wheeltrain.adapters.git import Git
+from wheeltrain.adapters.project import load_project
+from wheeltrain.core.changelog import insert_section
+from wheeltrain.core.hotfix import HotfixPlan, changelog_section, hotfix_branch, plan_hotfix
+from wheeltrain.core.tags import line_tags, release_tags, tag_name
+from wheeltrain.core.versioning import in_line, validate_for_release
 from wheeltrain.errors import ConfigError, StepFailed
-from wheeltrain.git import Git
-from wheeltrain.hotfix import HotfixPlan, changelog_section, hotfix_branch, plan_hotfix
-from wheeltrain.project import load_project, tag_name
-from wheeltrain.tags import release_tags
-from wheeltrain.versioning import validate_for_release
+from wheeltrain.stages.common import cut_at
 
 __all__ = [
     "HotfixResult",
     "find_cut",
     "finish",
-    "insert_changelog_section",
     "make_plan",
     "release",
     "start",
 ]
-
-DEFAULT_INSERTION_FLAG = "<!-- version list -->"
 
 
 def make_plan(
@@ -50,12 +49,12 @@ def make_plan(
     contains = {t.name for t in git.tags(merged=ref)}
     index_versions: set[Any] = set()
     if index_url is not None:
-        from wheeltrain.index import IndexClient
+        from wheeltrain.adapters.index import IndexClient
 
         index_versions = IndexClient(index_url).versions(project.name)
     return plan_hotfix(
         base=base,
-        tag_format=project.tag_format,
+        settings=project.settings,
         tags=tags,
         ref_contains=contains,
         commits_since=lambda tag: list(git.log(f"{tag}..{ref}")),
@@ -81,15 +80,8 @@ def start(root: Path, base: str, *, switch: bool = False) -> tuple[str, bool, st
     tag = tag_name(project.tag_format, base)
     if git.rev_parse(f"refs/tags/{tag}") is None:
         raise ConfigError(f"there is no tag {tag}: a hotfix starts from a released version")
-    base_version = Version(base)
-    line = [
-        t
-        for t in release_tags([t.name for t in git.tags()], project.tag_format)
-        if t.version.release == base_version.release
-        and t.version.pre is None
-        and t.version.dev is None
-    ]
-    start_tag = max(line, key=lambda t: t.version).name
+    line = line_tags(release_tags([t.name for t in git.tags()], project.tag_format), Version(base))
+    start_tag = line[-1].name
     branch = hotfix_branch(tag)
     created = git.rev_parse(f"refs/heads/{branch}") is None
     if created:
@@ -97,20 +89,6 @@ def start(root: Path, base: str, *, switch: bool = False) -> tuple[str, bool, st
     if switch:
         git.switch(branch)
     return branch, created, start_tag
-
-
-def insert_changelog_section(text: str | None, section: str, flag: str) -> str:
-    """Put ``section`` where semantic-release puts a new release: right after the flag."""
-    block = section.rstrip("\n") + "\n"
-    if text is None:
-        return f"# Changelog\n\n{flag}\n\n{block}"
-    if flag in text:
-        head, _, rest = text.partition(flag)
-        return f"{head}{flag}\n\n{block}\n{rest.lstrip(chr(10))}".rstrip("\n") + "\n"
-    first, _, rest = text.partition("\n")
-    if first.startswith("# "):
-        return f"{first}\n\n{flag}\n\n{block}\n{rest.lstrip(chr(10))}".rstrip("\n") + "\n"
-    return f"{flag}\n\n{block}\n{text}".rstrip("\n") + "\n"
 
 
 @dataclass(frozen=True)
@@ -130,20 +108,6 @@ class HotfixResult:
             "files": list(self.files),
             "pushed": self.pushed,
         }
-
-
-def _changelog_settings(psr: dict[str, Any]) -> tuple[str, str]:
-    changelog = psr.get("changelog", {})
-    changelog = changelog if isinstance(changelog, dict) else {}
-    templates = changelog.get("default_templates", {})
-    templates = templates if isinstance(templates, dict) else {}
-    path = templates.get("changelog_file", changelog.get("changelog_file", "CHANGELOG.md"))
-    flag = changelog.get("insertion_flag", DEFAULT_INSERTION_FLAG)
-    if not isinstance(path, str) or not isinstance(flag, str) or not flag.strip():
-        raise ConfigError(
-            "[tool.semantic_release.changelog] has an unusable file or insertion_flag"
-        )
-    return path, flag
 
 
 def release(
@@ -170,19 +134,21 @@ def release(
         if git.rev_parse(ref) is not None:
             raise ConfigError(f"{ref} exists already: {plan.version} was released before")
     before = git.head()
-    places = stamp.locations(project)
-    changelog_path, flag = _changelog_settings(project.semantic_release)
+    settings = project.settings
+    places = settings.locations
+    stamp.check_locations(git.root, places)
+    changelog_path, flag = settings.changelog_file, settings.insertion_flag
     date = (today or datetime.datetime.now(datetime.timezone.utc).date()).isoformat()
     try:
         written = stamp.stamp(git.root, places, plan.version)
         target = git.root / changelog_path
         old = target.read_text(encoding="utf-8") if target.exists() else None
         target.write_text(
-            insert_changelog_section(old, changelog_section(plan, date), flag), encoding="utf-8"
+            insert_section(old, changelog_section(plan, date), flag), encoding="utf-8"
         )
         files = sorted({str(p.relative_to(git.root)) for p in [*written, target]})
         git.add(files)
-        git.commit(f"chore(release): {plan.version}\n\n{plan.notes}")
+        git.commit(f"{settings.release_message(plan.version)}\n\n{plan.notes}")
         git.tag_annotated(plan.tag, f"{plan.tag}\n\n{plan.notes}")
         git.create_branch(plan.tracking_branch, "HEAD")
     except (StepFailed, ConfigError, OSError) as exc:
@@ -222,21 +188,12 @@ class Cut:
 def find_cut(root: Path, base: str) -> Cut | None:
     """The post release of ``base`` that an earlier run cut at HEAD, if there is one."""
     project = load_project(root)
-    git = Git.discover(root)
-    subject = git.subject()
-    if not subject.startswith("chore(release): "):
+    cut = cut_at(Git.discover(root), project.settings)
+    if cut is None or cut.version.post is None:
         return None
-    version = subject.removeprefix("chore(release): ").strip()
-    tag = tag_name(project.tag_format, version)
-    if tag not in git.tags_at("HEAD"):
+    if not in_line(cut.version, Version(base)):
         return None
-    try:
-        parsed = Version(version)
-    except ValueError:
-        return None
-    if parsed.post is None or parsed.release != Version(base).release:
-        return None
-    return Cut(version, parsed.post, tag, hotfix_branch(tag))
+    return Cut(str(cut.version), cut.version.post, cut.tag, hotfix_branch(cut.tag))
 
 
 def finish(root: Path, cut: Cut, *, push: bool, remote: str = "origin") -> str:

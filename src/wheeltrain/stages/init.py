@@ -13,8 +13,8 @@ from pathlib import Path
 
 import tomlkit
 
+from wheeltrain.adapters.project import load_project
 from wheeltrain.errors import ConfigError
-from wheeltrain.project import load_project
 
 __all__ = ["PROFILES", "InitReport", "init", "render_files", "trusted_publishers"]
 

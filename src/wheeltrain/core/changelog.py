@@ -2,8 +2,8 @@
 
 Sections come in a fixed order: breaking changes first, then features, fixes, performance,
 the other conventional types, and last "Other" for messages that do not follow the convention
-(they are listed, never dropped). Release commits (``chore(release): ...``) and merge commits
-are left out: they carry no change of their own.
+(they are listed, never dropped). Release commits (their subject is ``commit_message`` of
+``[tool.semantic_release]``) and merge commits are left out: they carry no change of their own.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from wheeltrain.commits import Commit, breaking_text
+from wheeltrain.core.commits import Change, Commit
+from wheeltrain.core.settings import ReleaseSettings
 
-__all__ = ["SECTIONS", "is_release_commit", "render_notes"]
+__all__ = ["SECTIONS", "insert_section", "render_notes"]
 
 #: (key, title) in the order sections appear.
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -35,16 +36,15 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 _REF = re.compile(r"(?<![\w/&\[])#(\d+)\b")
 
 
-def is_release_commit(commit: Commit) -> bool:
-    return commit.message.startswith("chore(release): ")
+_DEFAULT = ReleaseSettings()
 
 
-def _section_of(commit: Commit) -> str:
-    if commit.type is None:
+def _section_of(change: Change) -> str:
+    if change.type is None:
         return "other"
-    if commit.breaking:
+    if change.breaking:
         return "breaking"
-    return commit.type
+    return change.type
 
 
 _SPECIAL = re.compile(r"([\\`*<>\[\]])")
@@ -64,15 +64,13 @@ def _escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", text) if _SPECIAL.search(text) else text
 
 
-def _entry(commit: Commit, repo_url: str | None) -> str:
-    subject = commit.subject
-    if commit.breaking and commit.type is not None:
-        footer = breaking_text(commit)
-        kind = f"{commit.type}: " if commit.type else ""
-        subject = f"{kind}{subject}" + (f" — {footer}" if footer else "")
-    scope = f"**{_escape(commit.scope)}:** " if commit.scope else ""
-    sha = commit.short
-    return f"- {scope}{_link_refs(_escape(subject), repo_url)} ({sha})"
+def _entry(commit: Commit, change: Change, repo_url: str | None) -> str:
+    subject = change.subject
+    if change.breaking and change.type is not None:
+        footer = change.breaking_text
+        subject = f"{change.type}: {subject}" + (f" — {footer}" if footer else "")
+    scope = f"**{_escape(change.scope)}:** " if change.scope else ""
+    return f"- {scope}{_link_refs(_escape(subject), repo_url)} ({commit.short})"
 
 
 def render_notes(
@@ -81,13 +79,16 @@ def render_notes(
     title: str | None = None,
     repo_url: str | None = None,
     preamble: Sequence[str] = (),
+    settings: ReleaseSettings = _DEFAULT,
 ) -> str:
-    """Markdown notes for ``commits`` (newest first, as ``git log`` gives them)."""
-    groups: dict[str, list[Commit]] = {}
+    """Markdown notes for ``commits`` (newest first, as ``git log`` gives them); each change
+    of a squashed commit is an entry of its own, as in semantic-release's changelog."""
+    groups: dict[str, list[str]] = {}
     for commit in commits:
-        if commit.is_merge or is_release_commit(commit):
+        if commit.is_merge or settings.is_release_commit(commit.message):
             continue
-        groups.setdefault(_section_of(commit), []).append(commit)
+        for change in commit.changes:
+            groups.setdefault(_section_of(change), []).append(_entry(commit, change, repo_url))
     lines: list[str] = []
     if title:
         lines += [f"## {title}", ""]
@@ -100,6 +101,20 @@ def render_notes(
         if not entries:
             continue
         lines += [f"### {heading}", ""]
-        lines += [_entry(c, repo_url) for c in entries]
+        lines += entries
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def insert_section(text: str | None, section: str, flag: str) -> str:
+    """Put ``section`` where semantic-release puts a new release: right after the flag."""
+    block = section.rstrip("\n") + "\n"
+    if text is None:
+        return f"# Changelog\n\n{flag}\n\n{block}"
+    if flag in text:
+        head, _, rest = text.partition(flag)
+        return f"{head}{flag}\n\n{block}\n{rest.lstrip(chr(10))}".rstrip("\n") + "\n"
+    first, _, rest = text.partition("\n")
+    if first.startswith("# "):
+        return f"{first}\n\n{flag}\n\n{block}\n{rest.lstrip(chr(10))}".rstrip("\n") + "\n"
+    return f"{flag}\n\n{block}\n{text}".rstrip("\n") + "\n"

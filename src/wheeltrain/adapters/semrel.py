@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from wheeltrain._proc import run
+from wheeltrain.adapters.proc import run
+from wheeltrain.core.versioning import BumpLevel
 from wheeltrain.errors import StepFailed
-from wheeltrain.versioning import BumpLevel
 
 __all__ = ["next_version", "stamp_and_tag"]
 

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import tomlkit
 
-from wheeltrain._proc import last_line, run
-from wheeltrain.config import Variant
+from wheeltrain.adapters.proc import last_line, run
+from wheeltrain.core.config import Variant
+from wheeltrain.core.matrix import BuildTarget
 from wheeltrain.errors import StepFailed
-from wheeltrain.matrix import BuildTarget
 
 __all__ = [
     "BuildReport",

@@ -24,11 +24,11 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 
-from wheeltrain._proc import run
-from wheeltrain.config import split_platform
+from wheeltrain.adapters.index import IndexClient, IndexFile
+from wheeltrain.adapters.proc import run
+from wheeltrain.core.config import split_platform
+from wheeltrain.core.matrix import ExpectedFile
 from wheeltrain.errors import StepFailed, UsageError
-from wheeltrain.index import IndexClient, IndexFile
-from wheeltrain.matrix import ExpectedFile
 
 __all__ = [
     "REPOSITORIES",

@@ -7,7 +7,7 @@ import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from wheeltrain.config import TrainConfig, Variant, canonical_name
+from wheeltrain.core.config import TrainConfig, Variant, canonical_name
 from wheeltrain.errors import ConfigError
 
 __all__ = ["BuildTarget", "ExpectedFile", "expected_files", "select_targets", "wheel_stem"]

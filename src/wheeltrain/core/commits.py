@@ -17,13 +17,14 @@ import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from wheeltrain.versioning import BumpLevel
+from wheeltrain.core.versioning import BumpLevel
 
 __all__ = [
     "ALLOWED_TYPES",
+    "Change",
     "Commit",
-    "breaking_text",
     "highest_level",
+    "parse_changes",
     "parse_commit",
     "release_level",
 ]
@@ -55,14 +56,28 @@ _FOOTER_NEXT = re.compile(r"^ *[^:\n]+:")
 
 
 @dataclass(frozen=True)
+class Change:
+    """One message as semantic-release parses it: a whole commit, or one part of a squashed
+    commit. ``type`` is ``None`` for a message that is not conventional."""
+
+    type: str | None
+    scope: str | None
+    breaking: bool
+    subject: str
+    body: str
+    level: BumpLevel | None
+    breaking_text: str | None = None
+
+
+@dataclass(frozen=True)
 class Commit:
-    """One commit, parsed. ``type`` is ``None`` for a header that is not conventional."""
+    """One commit, parsed. ``type``, ``scope`` and ``subject`` describe its header; what it
+    releases and what the notes list come from :attr:`changes`, the one parse that both use."""
 
     sha: str
     message: str
     type: str | None
     scope: str | None
-    breaking: bool
     subject: str
     body: str
     is_merge: bool = False
@@ -76,9 +91,18 @@ class Commit:
         return tuple(dict.fromkeys(int(n) for n in _REF.findall(self.message)))
 
     @functools.cached_property
+    def changes(self) -> tuple[Change, ...]:
+        """The messages semantic-release reads in this commit (several for a squash)."""
+        return parse_changes(self.message, is_merge=self.is_merge)
+
+    @functools.cached_property
     def level(self) -> BumpLevel | None:
-        """The release level this commit asks for (read lazily: notes do not need it)."""
-        return release_level(self.message, is_merge=self.is_merge)
+        """The release level this commit asks for: the highest of its changes."""
+        return _highest(c.level for c in self.changes)
+
+    @property
+    def breaking(self) -> bool:
+        return self.level is BumpLevel.MAJOR
 
     @property
     def short(self) -> str:
@@ -116,16 +140,6 @@ def _paragraphs(text: str) -> list[str]:
     return [p for p in out if p.strip()]
 
 
-def _is_breaking(body: str) -> bool:
-    if "BREAKING" not in body:
-        return False
-    for paragraph in _paragraphs(body):
-        match = _BREAKING.match(paragraph.split("\n", 1)[0])
-        if match and match["text"].strip():
-            return True
-    return False
-
-
 def _message_parts(message: str) -> list[str]:
     """Split a squashed commit into its messages, as semantic-release's parser does."""
     parts: list[str] = []
@@ -147,32 +161,67 @@ def _message_parts(message: str) -> list[str]:
     return [*parts, current]
 
 
-def _level_of_message(message: str) -> BumpLevel | None:
-    match = _RELEASE_HEADER.match(message)
-    if match is None:
+def _breaking_text(body: str) -> str | None:
+    """The text of a ``BREAKING CHANGE:`` footer with text, when ``body`` has one."""
+    if "BREAKING" not in body:
         return None
-    rest = message[match.end() :]
-    body = rest[2:] if rest.startswith("\n\n") else ""  # a body follows one blank line
-    if match["bang"] or _is_breaking(body):
-        return BumpLevel.MAJOR
-    if match["type"] in MINOR_TYPES:
-        return BumpLevel.MINOR
-    if match["type"] in PATCH_TYPES:
-        return BumpLevel.PATCH
+    for paragraph in _paragraphs(body):
+        match = _BREAKING.match(paragraph.split("\n", 1)[0])
+        if match and match["text"].strip():
+            return " ".join(paragraph.split("\n")).partition(":")[2].strip()
     return None
 
 
-def release_level(message: str, *, is_merge: bool = False) -> BumpLevel | None:
-    """The level a commit message asks for, as semantic-release's conventional parser reads
-    it: merge commits are ignored, squashed messages count each of their parts."""
+def _change(text: str, *, is_merge: bool) -> Change:
+    text = text.strip("\n")
+    header, _, rest = text.partition("\n")
+    body = rest.strip("\n")
+    match = _HEADER.match(header)
+    if match is None:
+        return Change(None, None, False, header.strip(), body, None)
+    # semantic-release reads footers only in a body that follows one blank line
+    footer = _breaking_text(rest[1:]) if rest.startswith("\n") else None
+    releases = match["type"] in RELEASE_TYPES and not is_merge
+    breaking = releases and (bool(match["bang"]) or footer is not None)
+    if breaking:
+        level: BumpLevel | None = BumpLevel.MAJOR
+    elif releases and match["type"] in MINOR_TYPES:
+        level = BumpLevel.MINOR
+    elif releases and match["type"] in PATCH_TYPES:
+        level = BumpLevel.PATCH
+    else:
+        level = None
+    return Change(
+        type=match["type"],
+        scope=match["scope"].strip() if match["scope"] else None,
+        breaking=breaking,
+        subject=match["subject"].strip(),
+        body=body,
+        level=level,
+        breaking_text=footer if breaking else None,
+    )
+
+
+def parse_changes(message: str, *, is_merge: bool = False) -> tuple[Change, ...]:
+    """The changes in a commit message, as semantic-release's conventional parser reads it:
+    a squashed message gives one change per part; a merge commit releases nothing."""
+    text = message.replace("\r", "")
     if is_merge:
-        return None
+        return (_change(text, is_merge=True),)
+    return tuple(_change(part, is_merge=False) for part in _message_parts(text) if part.strip())
+
+
+def _highest(levels: Iterable[BumpLevel | None]) -> BumpLevel | None:
     best: BumpLevel | None = None
-    for part in _message_parts(message.replace("\r", "")):
-        level = _level_of_message(part)
+    for level in levels:
         if level is not None and (best is None or best < level):
             best = level
     return best
+
+
+def release_level(message: str, *, is_merge: bool = False) -> BumpLevel | None:
+    """The level a commit message asks for (the highest of its changes)."""
+    return _highest(c.level for c in parse_changes(message, is_merge=is_merge))
 
 
 def parse_commit(
@@ -188,14 +237,12 @@ def parse_commit(
     body = body.strip("\n")
     match = _HEADER.match(header)
     if match is None:
-        return Commit(sha, text, None, None, False, header.strip(), body, is_merge, parents)
-    breaking = bool(match["bang"]) or _is_breaking(body)
+        return Commit(sha, text, None, None, header.strip(), body, is_merge, parents)
     return Commit(
         sha=sha,
         message=text,
         type=match["type"],
         scope=match["scope"].strip() if match["scope"] else None,
-        breaking=breaking,
         subject=match["subject"].strip(),
         body=body,
         is_merge=is_merge,
@@ -204,18 +251,4 @@ def parse_commit(
 
 
 def highest_level(commits: Iterable[Commit]) -> BumpLevel | None:
-    best: BumpLevel | None = None
-    for commit in commits:
-        level = commit.level
-        if level is not None and (best is None or best < level):
-            best = level
-    return best
-
-
-def breaking_text(commit: Commit) -> str | None:
-    """The text of a ``BREAKING CHANGE:`` footer, when the commit has one."""
-    for paragraph in _paragraphs(commit.body):
-        match = _BREAKING.match(paragraph.split("\n", 1)[0])
-        if match and match["text"].strip():
-            return " ".join(paragraph.split("\n")).partition(":")[2].strip()
-    return None
+    return _highest(c.level for c in commits)

@@ -25,11 +25,13 @@ __all__ = [
     "VersionInfo",
     "bump",
     "canonical",
+    "in_line",
     "is_final",
     "kind_of",
     "next_post_number",
     "parse",
     "post",
+    "same_release",
     "validate_for_release",
 ]
 
@@ -63,7 +65,7 @@ def parse(text: str) -> Version:
     """Parse any valid PEP 440 version; refuse anything else with a usable message."""
     try:
         return Version(text.strip())
-    except InvalidVersion:
+    except (InvalidVersion, ValueError):  # ValueError: past Python's integer digit limit
         raise UsageError(
             f"{text!r} is not a PEP 440 version: write it like 0.4.0, 0.4.0.post1 or 0.5.0rc1"
         ) from None
@@ -89,7 +91,24 @@ def kind_of(version: Version) -> str:
 
 
 def is_final(version: Version) -> bool:
+    """A final release: no pre, post, dev or local part."""
     return kind_of(version) == "final"
+
+
+def same_release(a: Version, b: Version) -> bool:
+    """Whether ``a`` and ``b`` share the epoch and the ``X.Y.Z`` release segment."""
+    return a.epoch == b.epoch and _release3(a) == _release3(b)
+
+
+def in_line(version: Version, base: Version) -> bool:
+    """Whether ``version`` is on ``base``'s release line: ``base`` itself or ``base.postN``
+    (never a pre-release, dev release or local version)."""
+    return (
+        same_release(version, base)
+        and version.pre is None
+        and version.dev is None
+        and version.local is None
+    )
 
 
 @dataclass(frozen=True)
@@ -214,15 +233,8 @@ def next_post_number(base: Version | str, existing: Iterable[Version | str]) -> 
         if isinstance(item, str):
             try:
                 item = Version(item)
-            except InvalidVersion:
+            except (InvalidVersion, ValueError):
                 continue
-        if (
-            item.epoch == b.epoch
-            and _release3(item) == _release3(b)
-            and item.post is not None
-            and item.pre is None
-            and item.dev is None
-            and item.local is None
-        ):
+        if item.post is not None and in_line(item, b):
             highest = max(highest, item.post)
     return highest + 1

@@ -24,18 +24,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wheeltrain import builder, hotfix_release, monthly
-from wheeltrain.checks import check_files
-from wheeltrain.config import TrainConfig, parse_config
+from wheeltrain.adapters import builder
+from wheeltrain.adapters.git import Git
+from wheeltrain.adapters.index import IndexClient
+from wheeltrain.adapters.localindex import LocalIndex, local_index
+from wheeltrain.adapters.project import load_project
+from wheeltrain.core.config import TrainConfig, parse_config
+from wheeltrain.core.matrix import BuildTarget, expected_files, select_targets
+from wheeltrain.core.versioning import BumpLevel
 from wheeltrain.errors import ConfigError, StepFailed, WheeltrainError
-from wheeltrain.git import Git
-from wheeltrain.index import IndexClient
-from wheeltrain.localindex import LocalIndex, local_index
-from wheeltrain.matrix import BuildTarget, expected_files, select_targets
-from wheeltrain.project import load_project
-from wheeltrain.publish import publish, verify_release
-from wheeltrain.smoke import SmokeJob, smoke_many
-from wheeltrain.versioning import BumpLevel
+from wheeltrain.stages import hotfix as hotfix_release
+from wheeltrain.stages import monthly
+from wheeltrain.stages.check import check_files
+from wheeltrain.stages.publish import publish, verify_release
+from wheeltrain.stages.smoke import SmokeJob, smoke_many
 
 __all__ = ["RehearsalReport", "rehearse"]
 
@@ -332,7 +334,7 @@ def _rehearse(
                 detail.append("nothing releasable: forced a patch release")
             detail.append(f"{plan.last_tag or '(none)'} -> {plan.next_version} ({plan.reason})")
         with run.stage("stamp, changelog, tag") as detail:
-            result = monthly.release(clone, forced, push=False)
+            result = monthly.release(clone, plan, push=False)
             version = str(result.version)
             detail.append(f"semantic-release made {result.tag}")
         summary = ReleaseSummary("monthly", version)

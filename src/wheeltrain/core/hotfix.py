@@ -2,7 +2,7 @@
 
 python-semantic-release cannot make post releases (it ignores ``v0.4.0.post1`` as an
 unparseable tag), so this path is wheeltrain's own. It is built so that the monthly path keeps
-working: the hotfix commit is a ``chore(release)`` commit, which releases nothing, and post
+working: the hotfix commit is a release commit (``commit_message``), which releases nothing, and post
 tags are never the base of a monthly release.
 """
 
@@ -13,12 +13,18 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
-from wheeltrain.changelog import render_notes
-from wheeltrain.commits import Commit
+from wheeltrain.core.changelog import render_notes
+from wheeltrain.core.commits import Commit
+from wheeltrain.core.settings import ReleaseSettings
+from wheeltrain.core.tags import ReleaseTag, line_tags, tag_name
+from wheeltrain.core.versioning import (
+    BumpLevel,
+    in_line,
+    next_post_number,
+    post,
+    validate_for_release,
+)
 from wheeltrain.errors import UsageError
-from wheeltrain.project import tag_name
-from wheeltrain.tags import ReleaseTag
-from wheeltrain.versioning import BumpLevel, post, validate_for_release
 
 __all__ = [
     "MAX_DESCRIPTION",
@@ -100,7 +106,7 @@ def _next_patch(base: str) -> str:
 def plan_hotfix(
     *,
     base: str,
-    tag_format: str,
+    settings: ReleaseSettings,
     tags: Sequence[ReleaseTag],
     ref_contains: Iterable[str],
     commits_since: Callable[[str], Sequence[Commit]],
@@ -124,6 +130,7 @@ def plan_hotfix(
             f"release such as {info.base}"
         )
     base_version = Version(base)
+    tag_format = settings.tag_format
     base_tag = tag_name(tag_format, base)
     names = {t.name for t in tags}
     if base_tag not in names:
@@ -134,23 +141,12 @@ def plan_hotfix(
             f"the hotfix ref does not contain {base_tag}: run `wheeltrain hotfix start --base "
             f"{base}` and cherry-pick the fix onto {hotfix_branch(base_tag)}"
         )
-    line = [
-        t
-        for t in tags
-        if t.version.release == base_version.release
-        and t.version.epoch == base_version.epoch
-        and t.version.post is not None
-        and t.version.pre is None
-        and t.version.dev is None
-    ]
+    line = [t for t in line_tags(tags, base_version) if t.version.post is not None]
+    index_line = [v for v in index_versions if v.post is not None and in_line(v, base_version)]
     taken_tags = {t.version.post for t in line if t.version.post is not None}
-    taken_index = {
-        v.post
-        for v in index_versions
-        if v.release == base_version.release and v.post is not None and v.pre is None
-    }
+    taken_index = {v.post for v in index_line if v.post is not None}
     taken = taken_tags | taken_index
-    next_free = max(taken, default=0) + 1
+    next_free = next_post_number(base_version, [*(t.version for t in line), *index_line])
     if requested_post is None:
         number = next_free
     else:
@@ -175,7 +171,7 @@ def plan_hotfix(
             f"the hotfix ref does not contain {previous}: post{number} would drop its fixes; "
             f"build on {previous}"
         )
-    changes = [c for c in commits_since(previous) if not c.message.startswith("chore(release): ")]
+    changes = [c for c in commits_since(previous) if not settings.is_release_commit(c.message)]
     if not changes:
         raise UsageError(
             f"there are no commits after {previous} on the hotfix ref: cherry-pick the fix first"
@@ -194,11 +190,7 @@ def plan_hotfix(
             f"{MAX_DESCRIPTION:,} (GitHub limits release notes)"
         )
     version = str(post(base, number))
-    newer = [
-        t.version
-        for t in tags
-        if t.is_final and t.version > base_version and t.version.release != base_version.release
-    ]
+    newer = [t.version for t in tags if t.is_final and t.version > base_version]
     newer_release = str(max(newer)) if newer else None
     tag = tag_name(tag_format, version)
     who = audience(base, version, newer_release)
@@ -215,7 +207,7 @@ def plan_hotfix(
         description=description,
         newer_release=newer_release,
         audience=who,
-        notes=release_notes(base_tag, description, changes, repo_url),
+        notes=release_notes(base_tag, description, changes, repo_url, settings),
     )
 
 
@@ -228,13 +220,19 @@ def _quote(description: str) -> list[str]:
 
 
 def release_notes(
-    base_tag: str, description: str, commits: Sequence[Commit], repo_url: str | None
+    base_tag: str,
+    description: str,
+    commits: Sequence[Commit],
+    repo_url: str | None,
+    settings: ReleaseSettings,
 ) -> str:
     preamble = [f"Hotfix of {base_tag} (a PEP 440 post release)."]
     quoted = _quote(description)
     if quoted:
         preamble.append("\n".join(quoted))
-    return render_notes(commits, title=None, repo_url=repo_url, preamble=preamble)
+    return render_notes(
+        commits, title=None, repo_url=repo_url, preamble=preamble, settings=settings
+    )
 
 
 def changelog_section(plan: HotfixPlan, date: str) -> str:

@@ -19,25 +19,16 @@ from dataclasses import dataclass, field
 
 from packaging.version import Version
 
-from wheeltrain.changelog import render_notes
-from wheeltrain.commits import Commit
+from wheeltrain.core.changelog import render_notes
+from wheeltrain.core.commits import Commit
+from wheeltrain.core.settings import ReleaseSettings
+from wheeltrain.core.tags import ReleaseTag, latest, tag_name
+from wheeltrain.core.versioning import BumpLevel, bump
 from wheeltrain.errors import StepFailed
-from wheeltrain.project import tag_name
-from wheeltrain.tags import ReleaseTag, latest
-from wheeltrain.versioning import BumpLevel, bump
 
-__all__ = ["MonthlyPlan", "ReleasePolicy", "plan_monthly"]
+__all__ = ["MonthlyPlan", "base_tag", "plan_monthly"]
 
 ZERO = Version("0.0.0")
-
-
-@dataclass(frozen=True)
-class ReleasePolicy:
-    """The ``[tool.semantic_release]`` settings that decide a version."""
-
-    tag_format: str = "v{version}"
-    allow_zero_version: bool = False
-    major_on_zero: bool = True
 
 
 @dataclass(frozen=True)
@@ -82,7 +73,7 @@ def plan_monthly(
     base: ReleaseTag | None,
     commits: Sequence[Commit],
     existing_versions: Iterable[Version],
-    policy: ReleasePolicy,
+    settings: ReleaseSettings,
     forced: BumpLevel | None = None,
     repo_url: str | None = None,
 ) -> MonthlyPlan:
@@ -93,9 +84,9 @@ def plan_monthly(
     causes = tuple(c for c in wanted if c.level is level) if not forced else ()
     effective = level
     if last.major == 0 and not forced:
-        if not policy.allow_zero_version:
+        if not settings.allow_zero_version:
             effective = BumpLevel.MAJOR
-        elif not policy.major_on_zero and level is not None:
+        elif not settings.major_on_zero and level is not None:
             effective = min(level, BumpLevel.MINOR)
     common = {
         "last_tag": base.name if base else None,
@@ -104,7 +95,7 @@ def plan_monthly(
         "commits": tuple(commits),
         "causes": causes,
     }
-    if effective is None or (level is None and policy.allow_zero_version):
+    if effective is None or (level is None and settings.allow_zero_version):
         return MonthlyPlan(
             release=False,
             level=None,
@@ -133,11 +124,11 @@ def plan_monthly(
         if effective is not level:
             reason += (
                 f"; below 1.0.0 it is a {effective.label} release (major_on_zero = false)"
-                if policy.allow_zero_version
+                if settings.allow_zero_version
                 else "; allow_zero_version = false makes it 1.0.0"
             )
-    next_tag = tag_name(policy.tag_format, str(new))
-    notes = render_notes(commits, title=next_tag, repo_url=repo_url)
+    next_tag = tag_name(settings.tag_format, str(new))
+    notes = render_notes(commits, title=next_tag, repo_url=repo_url, settings=settings)
     return MonthlyPlan(
         release=True,
         level=effective,

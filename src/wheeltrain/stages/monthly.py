@@ -4,31 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from wheeltrain import semrel
+from wheeltrain.adapters import semrel, stamp
+from wheeltrain.adapters.git import Git
+from wheeltrain.adapters.project import load_project
+from wheeltrain.core.planning import MonthlyPlan, plan_monthly
+from wheeltrain.core.tags import ReleaseTag, release_tags
+from wheeltrain.core.versioning import BumpLevel
 from wheeltrain.errors import ConfigError, StepFailed
-from wheeltrain.git import Git
-from wheeltrain.planning import MonthlyPlan, ReleasePolicy, plan_monthly
-from wheeltrain.project import Project, load_project, tag_name
-from wheeltrain.tags import ReleaseTag, release_tags
-from wheeltrain.versioning import BumpLevel
+from wheeltrain.stages.common import cut_at
 
-__all__ = ["MonthlyResult", "make_plan", "policy_of", "release"]
+__all__ = ["MonthlyResult", "make_plan", "release"]
 
 #: After this many unreachable candidates, ask git for all reachable tags at once.
 _PROBES = 3
-
-
-def policy_of(project: Project) -> ReleasePolicy:
-    psr = project.semantic_release
-    values: dict[str, Any] = {}
-    for key in ("allow_zero_version", "major_on_zero"):
-        if key in psr:
-            if not isinstance(psr[key], bool):
-                raise ConfigError(f"[tool.semantic_release].{key} must be true or false")
-            values[key] = psr[key]
-    return ReleasePolicy(tag_format=project.tag_format, **values)
 
 
 def find_base(
@@ -59,7 +48,7 @@ def make_plan(root: Path, forced: BumpLevel | None = None, ref: str = "HEAD") ->
         base=base,
         commits=commits,
         existing_versions=[t.version for t in tags],
-        policy=policy_of(project),
+        settings=project.settings,
         forced=forced,
         repo_url=project.repo_url,
     )
@@ -85,35 +74,28 @@ class MonthlyResult:
         }
 
 
-def _cut_at_head(git: Git, tag_format: str) -> tuple[str, str] | None:
-    """(version, tag) of a final release committed and tagged at HEAD by an earlier run."""
-    subject = git.subject()
-    if not subject.startswith("chore(release): "):
-        return None
-    version = subject.removeprefix("chore(release): ").strip()
-    tag = tag_name(tag_format, version)
-    return (version, tag) if tag in git.tags_at("HEAD") else None
-
-
-def release(
-    root: Path, forced: BumpLevel | None, *, push: bool, remote: str = "origin"
-) -> MonthlyResult:
-    """Plan, let semantic-release stamp/changelog/commit/tag, check, then push atomically.
+def release(root: Path, plan: MonthlyPlan, *, push: bool, remote: str = "origin") -> MonthlyResult:
+    """Execute ``plan``: let semantic-release stamp/changelog/commit/tag, check that it made
+    exactly the planned release, then push atomically.
 
     When what semantic-release made disagrees with the plan, the release commit and tag are
     removed again and nothing is pushed.
     """
     git = Git.discover(root)
-    plan = make_plan(root, forced)
+    project = load_project(git.root)
     if not plan.release:
-        cut = _cut_at_head(git, load_project(git.root).tag_format)
+        cut = cut_at(git, project.settings)
         if cut is not None and push:  # an earlier run tagged but did not push: finish it
             branch = git.current_branch()
             if branch is None:
                 raise ConfigError("HEAD is detached: check out the release branch first")
-            git.push_atomic(remote, [f"HEAD:refs/heads/{branch}", f"refs/tags/{cut[1]}"])
-            return MonthlyResult(plan, cut[0], cut[1], git.head(), pushed=True, resumed=True)
+            git.push_atomic(remote, [f"HEAD:refs/heads/{branch}", f"refs/tags/{cut.tag}"])
+            return MonthlyResult(
+                plan, str(cut.version), cut.tag, git.head(), pushed=True, resumed=True
+            )
         return MonthlyResult(plan, None, None, None, pushed=False)
+    stamp.check_locations(git.root, project.settings.locations)
+    forced = plan.level if plan.forced else None
     if git.status_porcelain():
         raise ConfigError(
             f"{git.root} has uncommitted changes: commit or stash them before releasing"

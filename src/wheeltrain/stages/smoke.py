@@ -17,8 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from wheeltrain._proc import last_line
-from wheeltrain.config import Variant
+from wheeltrain.adapters.proc import last_line
+from wheeltrain.core.config import Variant
 from wheeltrain.errors import UsageError
 
 __all__ = ["SmokeJob", "SmokeResult", "pip_env", "smoke_many", "smoke_one"]

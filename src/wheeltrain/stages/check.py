@@ -28,9 +28,9 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
-from wheeltrain._proc import run
-from wheeltrain.config import TrainConfig, Variant, platform_version, split_platform
-from wheeltrain.matrix import ExpectedFile
+from wheeltrain.adapters.proc import run
+from wheeltrain.core.config import TrainConfig, Variant, platform_version, split_platform
+from wheeltrain.core.matrix import ExpectedFile
 
 __all__ = ["CheckReport", "check_files", "elf_needed"]
 

@@ -1,0 +1,1 @@
+"""Stages: what a release does, composed from the core and the adapters."""
