@@ -7,7 +7,9 @@ export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff"
 ruff check src tests scripts bench
 ruff format --check src tests scripts bench
-echo "== mypy --strict"
-mypy src
+echo "== mypy --strict (src and tests)"
+mypy src tests
+echo "== layer contract (import-linter)"
+lint-imports
 echo "== pytest (with branch coverage)"
 pytest --cov --cov-report=term "$@"

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import Cli, CliResult
 from tests.support.gitrepo import GitRepo
 from tests.support.servers import LocalIndex, local_index
 
@@ -22,18 +23,8 @@ def index(tmp_path: Path) -> Iterator[LocalIndex]:
         yield server
 
 
-class CliResult:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-    def json(self) -> object:
-        import json
-
-        return json.loads(self.out)
-
-
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
     """Run ``wheeltrain.cli.main`` in-process and capture what it prints."""
     from wheeltrain.cli import main
 

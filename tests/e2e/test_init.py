@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.support.cli import Cli
 from tests.support.gitrepo import GitRepo
 from wheeltrain.adapters.project import load_project
 from wheeltrain.core.config import parse_config
@@ -18,7 +19,9 @@ jobs: {}
 """
 
 
-def test_init_writes_everything_and_keeps_the_existing_tag_release(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_init_writes_everything_and_keeps_the_existing_tag_release(
+    tmp_path: Path, cli: Cli
+) -> None:
     pyproject = (
         "[project]\nname = 'mooncake-transfer-engine'\nversion = '0.3.9'\n"
         "[project.urls]\nRepository = 'https://github.com/kvcache-ai/Mooncake'\n"
@@ -30,29 +33,29 @@ def test_init_writes_everything_and_keeps_the_existing_tag_release(tmp_path: Pat
     result = cli("init", "--profile", "mooncake", "--json", "--project", str(repo.root))
     assert result.code == 0, result.err
     report = result.json()
-    assert ".github/workflows/monthly-release.yaml" in report["written"]  # type: ignore[index]
-    assert ".github/workflows/release.yaml" not in report["written"]  # type: ignore[index]
-    assert "release.yml already release pushed tags" in report["notes"][0]  # type: ignore[index]
+    assert ".github/workflows/monthly-release.yaml" in report["written"]
+    assert ".github/workflows/release.yaml" not in report["written"]
+    assert "release.yml already release pushed tags" in report["notes"][0]
     assert (repo.root / ".github/workflows/release.yml").read_text() == EXISTING_TAG_WORKFLOW
     assert (repo.root / ".cz.toml").read_text() == "# mine\n"
-    assert ".cz.toml" in report["kept"]  # type: ignore[index]
+    assert ".cz.toml" in report["kept"]
     project = load_project(repo.root)
     config = parse_config(project.wheeltrain or {})
     assert [v.name for v in config.variants] == ["cuda", "non-cuda", "cuda13"]
-    assert project.semantic_release["major_on_zero"] is False
-    assert project.semantic_release["remote"]["url"] == "https://github.com/kvcache-ai/Mooncake.git"
+    assert project.settings.major_on_zero is False
+    assert project.settings.remote_url == "https://github.com/kvcache-ai/Mooncake.git"
     assert "0.3.9" in (repo.root / "pyproject.toml").read_text()
     assert "<!-- version list -->" in (repo.root / "CHANGELOG.md").read_text()
     assert (repo.root / "docs" / "RELEASE_PLAN.md").is_file()
     assert (repo.root / "scripts" / "release_manager.py").is_file()
     again = cli("init", "--profile", "mooncake", "--json", "--project", str(repo.root)).json()
-    assert again["written"] == []  # type: ignore[index]
+    assert again["written"] == []
     forced = cli("init", "--force", "--json", "--project", str(repo.root)).json()
-    assert ".github/workflows/release.yaml" in forced["written"]  # type: ignore[index]
+    assert ".github/workflows/release.yaml" in forced["written"]
     assert (repo.root / ".cz.toml").read_text() != "# mine\n"
     tp = cli("trusted-publishers", "--json", "--project", str(repo.root)).json()
-    rows = tp["publishers"]  # type: ignore[index]
-    assert tp["repository"] == "kvcache-ai/Mooncake"  # type: ignore[index]
+    rows = tp["publishers"]
+    assert tp["repository"] == "kvcache-ai/Mooncake"
     assert len(rows) == 1 * 3  # --force switched to the single profile: one distribution
     assert rows[0] == {
         "distribution": "mooncake-transfer-engine",
@@ -63,7 +66,7 @@ def test_init_writes_everything_and_keeps_the_existing_tag_release(tmp_path: Pat
     }
 
 
-def test_trusted_publishers_for_the_three_variants(cli) -> None:  # type: ignore[no-untyped-def]
+def test_trusted_publishers_for_the_three_variants(cli: Cli) -> None:
     example = Path(__file__).resolve().parents[2] / "examples" / "transfer-engine"
     result = cli(
         "trusted-publishers", "--repository", "kvcache-ai/Mooncake", "--project", str(example)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import Cli
 from tests.support.gitrepo import GitRepo
 from tests.support.projects import psr_project
 
@@ -20,7 +21,7 @@ def psr_repo(tmp_path: Path) -> GitRepo:
     return repo
 
 
-def test_plan_names_last_release_level_causes_and_next(psr_repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_plan_names_last_release_level_causes_and_next(psr_repo: GitRepo, cli: Cli) -> None:
     psr_repo.build(["fix(store): leak", "feat(ep): expert parallelism", "docs: words"])
     result = cli("plan", "--project", str(psr_repo.root))
     assert result.code == 0, result.err
@@ -31,33 +32,33 @@ def test_plan_names_last_release_level_causes_and_next(psr_repo: GitRepo, cli) -
     assert "### Features" in out and "### Fixes" in out
 
 
-def test_nothing_releasable_is_a_clean_no(psr_repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_releasable_is_a_clean_no(psr_repo: GitRepo, cli: Cli) -> None:
     psr_repo.build(["docs: a", "chore: b", "ci: c", "test: d", "style: e"])
     result = cli("plan", "--json", "--project", str(psr_repo.root))
     assert result.code == 0
     data = result.json()
-    assert data["release"] is False and data["next_version"] is None  # type: ignore[index]
+    assert data["release"] is False and data["next_version"] is None
     assert "nothing releasable" in cli("plan", "--project", str(psr_repo.root)).out
 
 
-def test_forced_level_always_releases(psr_repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_forced_level_always_releases(psr_repo: GitRepo, cli: Cli) -> None:
     psr_repo.build(["docs: only docs"])
     data = cli("plan", "--level", "major", "--json", "--project", str(psr_repo.root)).json()
-    assert (data["release"], data["next_version"], data["forced"]) == (True, "1.0.0", True)  # type: ignore[index]
+    assert (data["release"], data["next_version"], data["forced"]) == (True, "1.0.0", True)
 
 
-def test_breaking_change_below_one_bumps_minor(psr_repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_breaking_change_below_one_bumps_minor(psr_repo: GitRepo, cli: Cli) -> None:
     psr_repo.build(["feat!: new format"])
-    assert cli("plan", "--json", "--project", str(psr_repo.root)).json()["next_version"] == "0.4.0"  # type: ignore[index]
+    assert cli("plan", "--json", "--project", str(psr_repo.root)).json()["next_version"] == "0.4.0"
 
 
-def test_hotfix_and_prerelease_tags_are_not_the_base(psr_repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_hotfix_and_prerelease_tags_are_not_the_base(psr_repo: GitRepo, cli: Cli) -> None:
     psr_repo.build(["fix: a", ("tag", "v0.3.9.post1"), ("tag", "v0.4.0-rc.1"), "fix: b"])
     data = cli("plan", "--json", "--project", str(psr_repo.root)).json()
-    assert data["last_tag"] == "v0.3.9" and data["next_version"] == "0.3.10"  # type: ignore[index]
+    assert data["last_tag"] == "v0.3.9" and data["next_version"] == "0.3.10"
 
 
-def test_an_existing_version_is_never_proposed(psr_repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_an_existing_version_is_never_proposed(psr_repo: GitRepo, cli: Cli) -> None:
     psr_repo.build(
         [("branch", "elsewhere"), "fix: x", ("tag", "v0.3.10"), ("checkout", "main"), "fix: y"]
     )
@@ -66,7 +67,7 @@ def test_an_existing_version_is_never_proposed(psr_repo: GitRepo, cli) -> None: 
     assert "0.3.10 already exists as a tag" in result.err
 
 
-def test_release_monthly_stamps_changelog_commits_and_tags(psr_repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_release_monthly_stamps_changelog_commits_and_tags(psr_repo: GitRepo, cli: Cli) -> None:
     psr_repo.build(["feat(ep): expert parallelism (#12)", "fix: leak"])
     dry = cli("release", "monthly", "--dry-run", "--project", str(psr_repo.root))
     assert dry.code == 0 and "would run `semantic-release version" in dry.out
@@ -74,7 +75,7 @@ def test_release_monthly_stamps_changelog_commits_and_tags(psr_repo: GitRepo, cl
     result = cli("release", "monthly", "--no-push", "--json", "--project", str(psr_repo.root))
     assert result.code == 0, result.err
     data = result.json()
-    assert (data["version"], data["tag"], data["pushed"]) == ("0.4.0", "v0.4.0", False)  # type: ignore[index]
+    assert (data["version"], data["tag"], data["pushed"]) == ("0.4.0", "v0.4.0", False)
     assert psr_repo.log_subjects()[0] == "chore(release): 0.4.0"
     assert psr_repo.git("rev-parse", "v0.4.0^{commit}") == psr_repo.git("rev-parse", "HEAD")
     assert 'version = "0.4.0"' in (psr_repo.root / "pyproject.toml").read_text()
@@ -82,13 +83,13 @@ def test_release_monthly_stamps_changelog_commits_and_tags(psr_repo: GitRepo, cl
     assert "## v0.4.0" in changelog and "Expert parallelism" in changelog
     assert "<!-- version list -->" in changelog
     again = cli("plan", "--json", "--project", str(psr_repo.root)).json()
-    assert again["release"] is False and again["last_tag"] == "v0.4.0"  # type: ignore[index]
+    assert again["release"] is False and again["last_tag"] == "v0.4.0"
 
 
 def test_release_monthly_pushes_commit_and_tag_atomically(
     psr_repo: GitRepo,
     tmp_path: Path,
-    cli,  # type: ignore[no-untyped-def]
+    cli: Cli,
 ) -> None:
     origin = tmp_path / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
@@ -115,7 +116,7 @@ def test_release_monthly_pushes_commit_and_tag_atomically(
     )
 
 
-def test_disagreement_stops_before_anything_is_pushed(psr_repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_disagreement_stops_before_anything_is_pushed(psr_repo: GitRepo, cli: Cli) -> None:
     """A stray higher tag elsewhere makes semantic-release's forced bump differ from the plan."""
     psr_repo.build(
         [("branch", "side"), "fix: side", ("tag", "v0.9.0"), ("checkout", "main"), "fix: on main"]
@@ -131,7 +132,7 @@ def test_disagreement_stops_before_anything_is_pushed(psr_repo: GitRepo, cli) ->
     assert psr_repo.git("status", "--porcelain", "--untracked-files=no") == ""
 
 
-def test_dirty_tree_is_refused(psr_repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_dirty_tree_is_refused(psr_repo: GitRepo, cli: Cli) -> None:
     psr_repo.build(["fix: a"])
     (psr_repo.root / "pyproject.toml").write_text(
         (psr_repo.root / "pyproject.toml").read_text() + "\n# edited\n"
@@ -140,19 +141,19 @@ def test_dirty_tree_is_refused(psr_repo: GitRepo, cli) -> None:  # type: ignore[
     assert result.code == 2 and "uncommitted changes" in result.err
 
 
-def test_plan_on_this_repository_works(cli) -> None:  # type: ignore[no-untyped-def]
+def test_plan_on_this_repository_works(cli: Cli) -> None:
     root = Path(__file__).resolve().parents[2]
     if not (root / ".git").exists():
         pytest.skip("not a git checkout of wheeltrain (no .git)")
     result = cli("plan", "--json", "--project", str(root))
     assert result.code == 0, result.err
-    assert isinstance(result.json()["release"], bool)  # type: ignore[index]
+    assert isinstance(result.json()["release"], bool)
 
 
 def test_a_rerun_pushes_what_a_failed_push_left_behind(
     psr_repo: GitRepo,
     tmp_path: Path,
-    cli,  # type: ignore[no-untyped-def]
+    cli: Cli,
 ) -> None:
     psr_repo.build(["fix: leak"])
     missing = tmp_path / "not-there-yet.git"
@@ -164,7 +165,7 @@ def test_a_rerun_pushes_what_a_failed_push_left_behind(
     again = cli("release", "monthly", "--json", "--project", str(psr_repo.root))
     assert again.code == 0, again.err
     data = again.json()
-    assert (data["resumed"], data["pushed"], data["tag"]) == (True, True, "v0.3.10")  # type: ignore[index]
+    assert (data["resumed"], data["pushed"], data["tag"]) == (True, True, "v0.3.10")
     tags = subprocess.run(
         ["git", "-C", str(missing), "tag"], capture_output=True, text=True, check=True
     ).stdout.split()

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import Cli
 from tests.support.gitrepo import GitRepo
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_current_reports_version_tag_and_agreement(repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_current_reports_version_tag_and_agreement(repo: GitRepo, cli: Cli) -> None:
     repo.build(["feat: one", ("tag", "v0.1.0"), ("atag", "v0.0.9"), ("tag", "nightly")])
     result = cli("current", "--project", str(repo.root), "--json")
     assert result.code == 0
@@ -28,7 +29,7 @@ def test_current_reports_version_tag_and_agreement(repo: GitRepo, cli) -> None: 
     assert cli("current", "--project", str(repo.root), "--check").code == 0
 
 
-def test_current_check_fails_on_disagreement(repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_current_check_fails_on_disagreement(repo: GitRepo, cli: Cli) -> None:
     repo.build([("tag", "v0.1.0"), "fix: later"])
     cli("bump", "patch", "--project", str(repo.root))
     result = cli("current", "--project", str(repo.root), "--check")
@@ -37,14 +38,14 @@ def test_current_check_fails_on_disagreement(repo: GitRepo, cli) -> None:  # typ
     assert result.err.count("\n") == 1
 
 
-def test_current_only_sees_tags_reachable_from_head(repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_current_only_sees_tags_reachable_from_head(repo: GitRepo, cli: Cli) -> None:
     repo.build(
         [("tag", "v0.1.0"), ("branch", "other"), "fix: x", ("tag", "v0.2.0"), ("checkout", "main")]
     )
-    assert cli("current", "--project", str(repo.root), "--json").json()["tag"] == "v0.1.0"  # type: ignore[index]
+    assert cli("current", "--project", str(repo.root), "--json").json()["tag"] == "v0.1.0"
 
 
-def test_bump_rewrites_only_the_version(repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_bump_rewrites_only_the_version(repo: GitRepo, cli: Cli) -> None:
     before = (repo.root / "pyproject.toml").read_text()
     dry = cli("bump", "minor", "--dry-run", "--project", str(repo.root))
     assert dry.code == 0 and dry.out.startswith("0.1.0 -> 0.2.0")
@@ -55,7 +56,7 @@ def test_bump_rewrites_only_the_version(repo: GitRepo, cli) -> None:  # type: ig
     assert after == before.replace('version = "0.1.0"', 'version = "1.0.0"')
 
 
-def test_changelog_since_latest_tag(repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_changelog_since_latest_tag(repo: GitRepo, cli: Cli) -> None:
     repo.build(
         [
             "feat: old feature",
@@ -77,7 +78,7 @@ def test_changelog_since_latest_tag(repo: GitRepo, cli) -> None:  # type: ignore
     assert "**store:** leak (#5)" in out  # no repository URL known: no link
 
 
-def test_changelog_links_refs_when_the_repository_is_known(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_changelog_links_refs_when_the_repository_is_known(tmp_path: Path, cli: Cli) -> None:
     pyproject = (
         "[project]\nname = 'demo'\nversion = '0.1.0'\n"
         "[tool.semantic_release.remote]\nurl = 'https://github.com/o/r.git'\n"
@@ -88,7 +89,7 @@ def test_changelog_links_refs_when_the_repository_is_known(tmp_path: Path, cli) 
     assert "[#5](https://github.com/o/r/issues/5)" in out
 
 
-def test_changelog_unknown_tag_names_the_closest(repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_changelog_unknown_tag_names_the_closest(repo: GitRepo, cli: Cli) -> None:
     repo.build([("tag", "v0.3.9"), "fix: a", ("tag", "v0.3.10")])
     result = cli("changelog", "--since", "v0.3.8", "--project", str(repo.root))
     assert result.code == 2
@@ -96,11 +97,11 @@ def test_changelog_unknown_tag_names_the_closest(repo: GitRepo, cli) -> None:  #
     assert result.err.count("\n") == 1
 
 
-def test_changelog_since_tag_json(repo: GitRepo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_changelog_since_tag_json(repo: GitRepo, cli: Cli) -> None:
     repo.build([("tag", "v0.3.9"), "fix: a", "feat: b"])
     data = cli("changelog", "--since", "v0.3.9", "--json", "--project", str(repo.root)).json()
-    assert [c["subject"] for c in data["commits"]] == ["b", "a"]  # type: ignore[index]
-    assert data["since"] == "v0.3.9"  # type: ignore[index]
+    assert [c["subject"] for c in data["commits"]] == ["b", "a"]
+    assert data["since"] == "v0.3.9"
 
 
 @pytest.mark.parametrize(
@@ -120,10 +121,10 @@ def test_changelog_since_tag_json(repo: GitRepo, cli) -> None:  # type: ignore[n
 )
 def test_bad_input_is_one_line_and_exit_2(
     tmp_path: Path,
-    cli,
+    cli: Cli,
     setup: str,
     args: tuple[str, ...],
-    message: str,  # type: ignore[no-untyped-def]
+    message: str,
 ) -> None:
     root = tmp_path / "p"
     root.mkdir()
@@ -197,7 +198,7 @@ def _site_packages_without_wheeltrain() -> str:
 
 def test_changelog_all_puts_each_commit_in_the_first_release_that_contains_it(
     repo: GitRepo,
-    cli,  # type: ignore[no-untyped-def]
+    cli: Cli,
 ) -> None:
     repo.build(
         [
@@ -214,9 +215,9 @@ def test_changelog_all_puts_each_commit_in_the_first_release_that_contains_it(
         ]
     )
     data = cli("changelog", "--all", "--json", "--project", str(repo.root)).json()
-    titles = [r["title"] for r in data["releases"]]  # type: ignore[index]
+    titles = [r["title"] for r in data["releases"]]
     assert titles == ["Unreleased", "v0.2.0.post1", "v0.2.0", "v0.1.0"]
-    md = data["markdown"]  # type: ignore[index]
+    md = data["markdown"]
     early = md.index("written early, merged late")
     assert md.index("## v0.2.0.post1") < early < md.index("## v0.2.0\n")
     assert md.index("## Unreleased") < md.index("after everything") < md.index("## v0.2.0.post1")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.artifacts import make_wheel
+from tests.support.cli import Cli
 from tests.support.commands import build_args, check_args
 from tests.support.gitrepo import GitRepo
 
@@ -34,10 +35,10 @@ def example_repo(tmp_path: Path) -> GitRepo:
 
 
 @pytest.mark.parametrize("event", ["monthly", "hotfix", "manual"])
-def test_cibuildwheel_lists_exactly_each_matrix_build(cli, event: str) -> None:  # type: ignore[no-untyped-def]
+def test_cibuildwheel_lists_exactly_each_matrix_build(cli: Cli, event: str) -> None:
     data = cli("matrix", "--event", event, "--json", "--project", str(EXAMPLE)).json()
-    include = data["include"]  # type: ignore[index]
-    assert len(data["expected"]) == len(include)  # type: ignore[index]
+    include = data["include"]
+    assert len(data["expected"]) == len(include)
     seen: dict[tuple[str, str], list[str]] = {}
     for entry in include:
         key = (entry["CIBW_BUILD"], entry["CIBW_ARCHS"])
@@ -66,7 +67,7 @@ def test_cibuildwheel_lists_exactly_each_matrix_build(cli, event: str) -> None: 
         assert seen[key] == [entry["CIBW_BUILD"]], (entry, proc.stderr)
 
 
-def test_matrix_writes_github_output(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_matrix_writes_github_output(tmp_path: Path, cli: Cli) -> None:
     out = tmp_path / "github_output"
     os.environ["GITHUB_OUTPUT"] = str(out)
     try:
@@ -81,7 +82,7 @@ def test_matrix_writes_github_output(tmp_path: Path, cli) -> None:  # type: igno
     assert len(json.loads(lines["expected"])) == 16
 
 
-def test_matrix_refuses_bad_config(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_matrix_refuses_bad_config(tmp_path: Path, cli: Cli) -> None:
     repo = example_repo(tmp_path)
     path = repo.root / "pyproject.toml"
     path.write_text(
@@ -96,7 +97,7 @@ def test_matrix_refuses_bad_config(tmp_path: Path, cli) -> None:  # type: ignore
 
 
 @pytest.mark.slow
-def test_build_then_check_a_variant_without_touching_the_tree(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_build_then_check_a_variant_without_touching_the_tree(tmp_path: Path, cli: Cli) -> None:
     repo = example_repo(tmp_path)
     dist = tmp_path / "dist"
     result = cli(
@@ -115,8 +116,8 @@ def test_build_then_check_a_variant_without_touching_the_tree(tmp_path: Path, cl
     )
     assert result.code == 0, result.err
     report = result.json()
-    assert [Path(p).parent.name for p in report["built"]] == ["non-cuda"]  # type: ignore[index]
-    assert [c["build"] for c in report["ci_only"]] == ["cp311-manylinux_aarch64"]  # type: ignore[index]
+    assert [Path(p).parent.name for p in report["built"]] == ["non-cuda"]
+    assert [c["build"] for c in report["ci_only"]] == ["cp311-manylinux_aarch64"]
     assert repo.git("status", "--porcelain") == ""
     check = cli(*check_args(dist, repo.root, python="3.11"))
     assert check.code == 0, check.out
@@ -161,7 +162,7 @@ def test_the_variant_copy_is_renamed_stamped_and_removed(
 
 
 @pytest.mark.slow
-def test_a_failed_build_leaves_the_tree_as_it_was(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_build_leaves_the_tree_as_it_was(tmp_path: Path, cli: Cli) -> None:
     repo = example_repo(tmp_path)
     (repo.root / "csrc" / "engine.c").write_text("this is not C\n")
     repo.git("commit", "-q", "-am", "fix: break the build")
@@ -183,7 +184,7 @@ def test_a_failed_build_leaves_the_tree_as_it_was(tmp_path: Path, cli) -> None: 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not HAS_NVCC, reason="needs nvcc (a CUDA toolkit) to link CUDA into a build")
-def test_check_stops_a_cpu_only_wheel_that_links_cuda(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_check_stops_a_cpu_only_wheel_that_links_cuda(tmp_path: Path, cli: Cli) -> None:
     """The shipped defect: a CPU-only wheel that needed libcudart. Built for real, then
     stopped by `check` before anything is published."""
     repo = example_repo(tmp_path)
@@ -206,7 +207,7 @@ def test_check_stops_a_cpu_only_wheel_that_links_cuda(tmp_path: Path, cli) -> No
 
 @pytest.mark.slow
 @pytest.mark.skipif(not HAS_NVCC, reason="needs nvcc (a CUDA toolkit) to build the CUDA variant")
-def test_the_cuda13_variant_builds_with_its_kernel_and_passes(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_the_cuda13_variant_builds_with_its_kernel_and_passes(tmp_path: Path, cli: Cli) -> None:
     repo = example_repo(tmp_path)
     dist = tmp_path / "dist"
     built = cli(*build_args(dist, repo.root, variant="cuda13"))
@@ -221,7 +222,7 @@ def fake(dist: Path, name: str, version: str, tag: str) -> Path:
     return make_wheel(dist, name, version, tag, module="mooncake")
 
 
-def test_check_lists_every_problem(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_check_lists_every_problem(tmp_path: Path, cli: Cli) -> None:
     dist = tmp_path / "dist"
     fake(dist, "mooncake-transfer-engine", "0.4.0", "cp312-cp312-manylinux_2_28_x86_64")
     fake(dist, "mooncake-transfer-engine-non-cuda", "0.4.0", "cp312-cp312-manylinux_2_39_x86_64")
@@ -248,7 +249,7 @@ def test_check_lists_every_problem(tmp_path: Path, cli) -> None:  # type: ignore
         str(EXAMPLE),
     )
     assert result.code == 1
-    problems = "\n".join(result.json()["problems"])  # type: ignore[index]
+    problems = "\n".join(result.json()["problems"])
     for needle in [
         "manylinux_2_39_x86_64 is newer than manylinux_2_28",
         "local version 0.4.0+cu128",
@@ -262,7 +263,7 @@ def test_check_lists_every_problem(tmp_path: Path, cli) -> None:  # type: ignore
         assert needle in problems, (needle, problems)
 
 
-def test_check_reads_the_metadata_inside_the_wheel(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_check_reads_the_metadata_inside_the_wheel(tmp_path: Path, cli: Cli) -> None:
     dist = tmp_path / "dist"
     wheel = fake(dist, "mooncake-transfer-engine", "0.4.0", "cp312-cp312-manylinux_2_28_x86_64")
     renamed = wheel.with_name(
@@ -290,7 +291,7 @@ def test_check_reads_the_metadata_inside_the_wheel(tmp_path: Path, cli) -> None:
     assert "METADATA names 'mooncake-transfer-engine', the non-cuda variant is" in result.out
 
 
-def test_check_runs_twine_check(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_check_runs_twine_check(tmp_path: Path, cli: Cli) -> None:
     dist = tmp_path / "dist"
     fake(dist, "mooncake-transfer-engine-non-cuda", "0.4.0", "cp312-cp312-manylinux_2_28_x86_64")
     result = cli(*check_args(dist, EXAMPLE))

@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import threading
 import time
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
+import pytest
+
 from tests.support.artifacts import make_sdist, make_wheel, sha256_of
+from tests.support.cli import Cli
 from tests.support.servers import LocalIndex, answer, fault_server, hang
 
 NAME = "mooncake-transfer-engine"
 
 
-def test_found_with_wheel_tags_and_sdist(tmp_path: Path, index: LocalIndex, cli) -> None:  # type: ignore[no-untyped-def]
+def test_found_with_wheel_tags_and_sdist(tmp_path: Path, index: LocalIndex, cli: Cli) -> None:
     dist = tmp_path / "dist"
     files = [
         make_wheel(dist, NAME, "0.4.0", "cp310-cp310-manylinux_2_28_x86_64"),
@@ -25,8 +29,8 @@ def test_found_with_wheel_tags_and_sdist(tmp_path: Path, index: LocalIndex, cli)
     result = cli("verify", NAME, "0.4.0", "--index-url", index.simple_url, "--json")
     assert result.code == 0, result.err
     data = result.json()
-    assert data["found"] is True  # type: ignore[index]
-    got = {(f["kind"], tuple(f["tags"]), f["sha256"]) for f in data["files"]}  # type: ignore[index]
+    assert data["found"] is True
+    got = {(f["kind"], tuple(f["tags"]), f["sha256"]) for f in data["files"]}
     assert got == {
         ("wheel", ("cp310-cp310-manylinux_2_28_x86_64",), sha256_of(files[0])),
         ("wheel", ("cp311-cp311-manylinux_2_28_aarch64",), sha256_of(files[1])),
@@ -38,7 +42,7 @@ def test_found_with_wheel_tags_and_sdist(tmp_path: Path, index: LocalIndex, cli)
     assert "cp311-cp311-manylinux_2_28_aarch64" in text.out
 
 
-def test_exact_version_only(tmp_path: Path, index: LocalIndex, cli) -> None:  # type: ignore[no-untyped-def]
+def test_exact_version_only(tmp_path: Path, index: LocalIndex, cli: Cli) -> None:
     index.upload([make_wheel(tmp_path, NAME, "0.4.0.post1")])
     result = cli("verify", NAME, "0.4.0", "--index-url", index.simple_url)
     assert result.code == 1
@@ -46,23 +50,23 @@ def test_exact_version_only(tmp_path: Path, index: LocalIndex, cli) -> None:  # 
     assert cli("verify", NAME, "0.4.0.post1", "--index-url", index.simple_url).code == 0
 
 
-def test_unknown_package_is_not_found(index: LocalIndex, cli) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_package_is_not_found(index: LocalIndex, cli: Cli) -> None:
     result = cli("verify", "nothing-here", "1.0.0", "--index-url", index.simple_url, "--json")
     assert result.code == 1
     assert json.loads(result.out)["found"] is False
 
 
-def test_sdist_only_release(tmp_path: Path, index: LocalIndex, cli) -> None:  # type: ignore[no-untyped-def]
+def test_sdist_only_release(tmp_path: Path, index: LocalIndex, cli: Cli) -> None:
     index.upload([make_sdist(tmp_path, NAME, "0.3.9")])
     result = cli("verify", NAME, "0.3.9", "--index-url", index.simple_url, "--json")
     assert result.code == 0
-    assert [f["kind"] for f in result.json()["files"]] == ["sdist"]  # type: ignore[index]
+    assert [f["kind"] for f in result.json()["files"]] == ["sdist"]
 
 
-def test_server_error_is_retried_then_one_line(cli) -> None:  # type: ignore[no-untyped-def]
+def test_server_error_is_retried_then_one_line(cli: Cli) -> None:
     calls: list[int] = []
 
-    def count_then_500(handler) -> None:  # type: ignore[no-untyped-def]
+    def count_then_500(handler: BaseHTTPRequestHandler) -> None:
         calls.append(1)
         answer(500, b"boom")(handler)
 
@@ -74,14 +78,14 @@ def test_server_error_is_retried_then_one_line(cli) -> None:  # type: ignore[no-
     assert result.err.count("\n") == 1 and "Traceback" not in result.err
 
 
-def test_server_recovering_from_500_succeeds(tmp_path: Path, index: LocalIndex, cli) -> None:  # type: ignore[no-untyped-def]
+def test_server_recovering_from_500_succeeds(tmp_path: Path, index: LocalIndex, cli: Cli) -> None:
     """A transient 500 is retried: the first answer fails, the second is the real index."""
     import urllib.request
 
     index.upload([make_wheel(tmp_path, NAME, "1.0.0")])
     calls: list[int] = []
 
-    def flaky(handler) -> None:  # type: ignore[no-untyped-def]
+    def flaky(handler: BaseHTTPRequestHandler) -> None:
         calls.append(1)
         if len(calls) == 1:
             answer(503, b"busy")(handler)
@@ -95,7 +99,7 @@ def test_server_recovering_from_500_succeeds(tmp_path: Path, index: LocalIndex, 
     assert len(calls) == 2
 
 
-def test_hanging_server_times_out(cli) -> None:  # type: ignore[no-untyped-def]
+def test_hanging_server_times_out(cli: Cli) -> None:
     release = threading.Event()
     with fault_server(hang(30, release)) as url:
         start = time.monotonic()
@@ -117,7 +121,7 @@ def test_hanging_server_times_out(cli) -> None:  # type: ignore[no-untyped-def]
     assert elapsed < 10
 
 
-def test_refused_connection_is_a_failed_step(cli) -> None:  # type: ignore[no-untyped-def]
+def test_refused_connection_is_a_failed_step(cli: Cli) -> None:
     from tests.support.servers import free_port
 
     url = f"http://127.0.0.1:{free_port()}/simple/"
@@ -129,8 +133,8 @@ def test_refused_connection_is_a_failed_step(cli) -> None:  # type: ignore[no-un
 def test_default_json_api_against_a_server_that_speaks_it(
     tmp_path: Path,
     index: LocalIndex,
-    cli,  # type: ignore[no-untyped-def]
-    monkeypatch,  # type: ignore[no-untyped-def]
+    cli: Cli,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Without --index-url, `verify` reads the PyPI JSON API (`<root>/<project>/json`);
     pypiserver answers that same route, so the default path runs against a real server."""
@@ -144,16 +148,18 @@ def test_default_json_api_against_a_server_that_speaks_it(
     result = cli("verify", "Mooncake_Transfer.Engine", "0.4.0", "--json")
     assert result.code == 0, result.err
     data = result.json()
-    assert data["index"] == index.url  # type: ignore[index]
-    assert sorted(f["filename"] for f in data["files"]) == sorted(p.name for p in files[:2])  # type: ignore[index]
-    assert {f["kind"] for f in data["files"]} == {"wheel", "sdist"}  # type: ignore[index]
+    assert data["index"] == index.url
+    assert sorted(f["filename"] for f in data["files"]) == sorted(p.name for p in files[:2])
+    assert {f["kind"] for f in data["files"]} == {"wheel", "sdist"}
     missing = cli("verify", NAME, "0.4.2")
     assert missing.code == 1
     assert missing.out == f"{NAME} 0.4.2 is not on {index.url}\n"
     assert cli("verify", "nothing-here", "1.0.0").code == 1
 
 
-def test_json_api_root_that_is_not_a_url_is_bad_input(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_json_api_root_that_is_not_a_url_is_bad_input(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("WHEELTRAIN_PYPI_JSON_URL", "pypi.org/pypi")
     result = cli("verify", NAME, "1.0.0")
     assert result.code == 2
@@ -166,7 +172,7 @@ def test_json_api_root_that_is_not_a_url_is_bad_input(cli, monkeypatch) -> None:
         assert cli("verify", NAME, "1.0.0", "--index-url", url + "/simple/").code == 1
 
 
-def test_pep_691_json_simple_index(cli) -> None:  # type: ignore[no-untyped-def]
+def test_pep_691_json_simple_index(cli: Cli) -> None:
     """An index that answers the JSON form of the simple API (PEP 691), as PyPI and devpi do."""
     wheel = "mooncake_transfer_engine-0.4.0-cp312-cp312-manylinux_2_28_x86_64.whl"
     page = {
@@ -183,7 +189,7 @@ def test_pep_691_json_simple_index(cli) -> None:  # type: ignore[no-untyped-def]
     with fault_server(answer(200, body, "application/vnd.pypi.simple.v1+json")) as url:
         result = cli("verify", NAME, "0.4.0", "--index-url", url + "/simple/", "--json")
     assert result.code == 0, result.err
-    files = {f["filename"]: f for f in result.json()["files"]}  # type: ignore[index]
+    files = {f["filename"]: f for f in result.json()["files"]}
     assert set(files) == {wheel, "mooncake_transfer_engine-0.4.0.tar.gz"}
     assert files[wheel]["sha256"] == "ab" * 32
     assert files[wheel]["tags"] == ["cp312-cp312-manylinux_2_28_x86_64"]

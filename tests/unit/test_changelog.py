@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wheeltrain.core.changelog import render_notes
-from wheeltrain.core.commits import parse_commit
+from wheeltrain.core.commits import Commit, parse_commit
 from wheeltrain.core.settings import ReleaseSettings
 
 EXPECTED = Path(__file__).parent / "expected"
@@ -20,7 +20,7 @@ HISTORY = [  # newest first, as git log gives it
 ]
 
 
-def commits():  # type: ignore[no-untyped-def]
+def commits() -> list[Commit]:
     return [parse_commit(sha, msg, is_merge=merge) for sha, msg, merge in HISTORY]
 
 

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 import yaml
 
-from wheeltrain.cli import build_parser
 from wheeltrain.stages.init import render_files
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +21,7 @@ ACTIONS = sorted((ROOT / ".github" / "actions").glob("*/action.yml"))
 
 
 def load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(path.read_text())
+    data: dict[Any, Any] = yaml.safe_load(path.read_text())
     if True in data:  # YAML 1.1 reads the key `on` as a boolean
         data["on"] = data.pop(True)
     return data
@@ -149,7 +148,6 @@ def test_every_wheeltrain_command_in_the_workflows_exists() -> None:
         "changelog",
     ):
         assert needed in called, needed
-    parser = build_parser()
     for where, words in calls:
         command = [w for w in words if not w.startswith("-") and not w.startswith("$")]
         flags = [w.split("=")[0] for w in words if w.startswith("--")]
@@ -160,7 +158,6 @@ def test_every_wheeltrain_command_in_the_workflows_exists() -> None:
         assert proc.returncode == 0, (where, path, proc.stderr)
         for flag in flags:
             assert flag in proc.stdout, (where, path, flag)
-    assert parser.prog == "wheeltrain"
 
 
 def test_the_repository_holds_exactly_what_init_renders() -> None:
