@@ -13,7 +13,6 @@ import os
 import platform
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -62,10 +61,8 @@ def container_engine() -> str | None:
         if shutil.which(engine) is None:
             continue
         try:
-            proc = subprocess.run(
-                [engine, "info"], capture_output=True, text=True, timeout=20, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired):
+            proc = run([engine, "info"], timeout=20, check=False)
+        except StepFailed:
             continue
         if proc.returncode == 0:
             return engine
@@ -84,14 +81,12 @@ def find_python(version: str) -> str | None:
                 candidates.append(str(d / "bin" / f"python{version}"))
     for exe in filter(None, candidates):
         try:
-            proc = subprocess.run(
+            proc = run(
                 [exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                capture_output=True,
-                text=True,
                 timeout=30,
                 check=False,
             )
-        except (OSError, subprocess.TimeoutExpired):
+        except StepFailed:
             continue
         if proc.returncode == 0 and proc.stdout.strip() == version:
             return exe
@@ -105,8 +100,8 @@ def nvcc_release() -> str | None:
     if nvcc is None:
         return None
     try:
-        proc = subprocess.run([nvcc, "--version"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
+        proc = run([nvcc, "--version"], timeout=30, check=False)
+    except StepFailed:
         return None
     match = re.search(r"release (\d+\.\d+)", proc.stdout)
     return match[1] if match else None

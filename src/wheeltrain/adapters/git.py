@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import queue
-import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from wheeltrain.adapters.proc import run
+from wheeltrain.adapters.proc import run, start
 from wheeltrain.core.commits import Commit, parse_commit
 from wheeltrain.errors import ConfigError, StepFailed
 
@@ -108,11 +107,7 @@ class Git:
         args.append(rev_range or "HEAD")
         # Streamed: a thread drains git's output while this one parses, so git never waits
         # on a full pipe and its walk overlaps our parsing.
-        proc = subprocess.Popen(
-            ["git", "-C", str(self.root), *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        proc = start(["git", "-C", str(self.root), *args])
         stdout, stderr = proc.stdout, proc.stderr
         if stdout is None or stderr is None:  # pragma: no cover - PIPE was asked for
             raise StepFailed("git log: no output pipe")

@@ -1,33 +1,29 @@
 """The package-index adapter (read side): which files a distribution's version has.
 
 Speaks PyPI's JSON API (``/pypi/<name>/json``), PEP 691 JSON simple pages and
-PEP 503 HTML simple pages (pypiserver, devpi, TestPyPI, PyPI). Transient failures (connection
-errors, timeouts, 429 and 5xx answers) are retried with backoff, then reported in one line.
+PEP 503 HTML simple pages (pypiserver, devpi, TestPyPI, PyPI), yanked files included (PEP 592).
+
+Built on maintained parts: ``requests`` with urllib3's ``Retry`` for the HTTP side (connection
+errors, timeouts, truncated bodies, bad status lines, 429 and 5xx answers are retried with
+backoff, then reported in one line) and ``pypi-simple`` for the simple pages.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
-import socket
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import Any
 
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
+import requests
+from packaging.utils import canonicalize_name
 from packaging.version import Version
+from urllib3.util.retry import Retry
 
+from wheeltrain.core.filenames import InvalidFilename, parse_filename
+from wheeltrain.core.redact import redact
 from wheeltrain.errors import StepFailed, UsageError
 
 __all__ = ["PYPI_JSON", "PYPI_JSON_ENV", "IndexClient", "IndexFile", "describe_file"]
@@ -48,6 +44,8 @@ class IndexFile:
     sha256: str | None
     kind: str  # "wheel" or "sdist"
     tags: tuple[str, ...]  # wheel tags as "python-abi-platform"; empty for an sdist
+    yanked: bool = False
+    yanked_reason: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -55,65 +53,33 @@ class IndexFile:
             "kind": self.kind,
             "tags": list(self.tags),
             "sha256": self.sha256,
-            "url": self.url,
+            "url": redact(self.url),
+            "yanked": self.yanked,
         }
 
 
-def describe_file(filename: str, url: str = "", sha256: str | None = None) -> IndexFile | None:
+def describe_file(
+    filename: str,
+    url: str = "",
+    sha256: str | None = None,
+    *,
+    yanked: bool = False,
+    yanked_reason: str | None = None,
+) -> IndexFile | None:
     """An :class:`IndexFile` for a wheel or sdist file name; ``None`` for anything else."""
-    if filename.endswith(".whl"):
-        try:
-            _, _, _, tags = parse_wheel_filename(filename)
-        except InvalidWheelFilename:
-            return None
-        names = tuple(sorted(f"{t.interpreter}-{t.abi}-{t.platform}" for t in tags))
-        return IndexFile(filename, url, sha256, "wheel", names)
-    if filename.endswith((".tar.gz", ".zip")):
-        try:
-            parse_sdist_filename(filename)
-        except InvalidSdistFilename:
-            return None
-        return IndexFile(filename, url, sha256, "sdist", ())
-    return None
+    try:
+        parsed = parse_filename(filename)
+    except InvalidFilename:
+        return None
+    sha = sha256 if isinstance(sha256, str) and sha256 else None
+    return IndexFile(filename, url, sha, parsed.kind, parsed.tag_names, yanked, yanked_reason)
 
 
 def file_version(filename: str) -> Version | None:
     try:
-        if filename.endswith(".whl"):
-            return parse_wheel_filename(filename)[1]
-        return parse_sdist_filename(filename)[1]
-    except (InvalidWheelFilename, InvalidSdistFilename):
+        return parse_filename(filename).version
+    except InvalidFilename:
         return None
-
-
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[tuple[str, str]] = []
-        self._href: str | None = None
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self._href = dict(attrs).get("href") or ""
-            self._text = []
-
-    def handle_data(self, data: str) -> None:
-        if self._href is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._href is not None:
-            self.links.append((self._href, "".join(self._text).strip()))
-            self._href = None
-
-
-@dataclass(frozen=True)
-class _Response:
-    status: int
-    content_type: str
-    body: bytes
-    url: str
 
 
 class IndexClient:
@@ -126,182 +92,222 @@ class IndexClient:
         timeout: float = 10.0,
         attempts: int = 3,
         backoff: float = 0.5,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if index_url is not None:
-            parsed = urllib.parse.urlparse(index_url)
-            if parsed.scheme not in ("http", "https") or not parsed.netloc:
-                raise UsageError(
-                    f"--index-url {index_url!r} is not an http(s) URL: give the simple index root, "
-                    "e.g. http://127.0.0.1:8080/simple/"
-                )
+            _check_url(
+                index_url,
+                "--index-url",
+                "the simple index root, e.g. http://127.0.0.1:8080/simple/",
+            )
+        if not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or timeout <= 0:
+            raise UsageError(f"--timeout {timeout} must be a positive number of seconds")
         if attempts < 1:
             raise UsageError("--retries must leave at least one attempt")
         self.index_url = index_url.rstrip("/") + "/" if index_url else None
         self.json_api = (os.environ.get(PYPI_JSON_ENV) or PYPI_JSON).rstrip("/")
-        parsed = urllib.parse.urlparse(self.json_api)
-        if index_url is None and (parsed.scheme not in ("http", "https") or not parsed.netloc):
-            raise UsageError(
-                f"{PYPI_JSON_ENV}={self.json_api!r} is not an http(s) URL: give the root that "
-                "serves <project>/json, e.g. https://pypi.org/pypi, or unset it"
+        if index_url is None:
+            _check_url(
+                self.json_api,
+                PYPI_JSON_ENV,
+                "the root that serves <project>/json, e.g. https://pypi.org/pypi, or unset it",
             )
-        self.timeout = timeout
+        self.timeout = float(timeout)
         self.attempts = attempts
-        self.backoff = backoff
-        self._sleep = sleep
+        self._session = requests.Session()
+        retry = Retry(
+            total=attempts - 1,
+            connect=attempts - 1,
+            read=attempts - 1,
+            status=attempts - 1,
+            other=attempts - 1,
+            backoff_factor=backoff,
+            status_forcelist=(429, 500, 502, 503, 504),
+            allowed_methods=frozenset({"GET"}),
+            raise_on_status=False,
+            respect_retry_after_header=False,
+        )
+        adapter = requests.adapters.HTTPAdapter(max_retries=retry)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._session.headers["User-Agent"] = "wheeltrain"
 
     @property
     def where(self) -> str:
         if self.index_url:
-            return self.index_url
-        return "PyPI" if self.json_api == PYPI_JSON else self.json_api
+            return redact(self.index_url)
+        return "PyPI" if self.json_api == PYPI_JSON else redact(self.json_api)
 
-    def _get(self, url: str, accept: str) -> _Response:
-        last = ""
-        for attempt in range(1, self.attempts + 1):
-            request = urllib.request.Request(  # noqa: S310 - http(s) checked in __init__
-                url, headers={"Accept": accept, "User-Agent": "wheeltrain"}
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                    return _Response(
-                        status=response.status,
-                        content_type=response.headers.get("Content-Type", ""),
-                        body=response.read(),
-                        url=response.geturl(),
-                    )
-            except urllib.error.HTTPError as exc:
-                if exc.code == 404:
-                    return _Response(404, "", b"", url)
-                if exc.code != 429 and exc.code < 500:
-                    raise StepFailed(
-                        f"{self.where} answered {exc.code} {exc.reason} for {url}"
-                    ) from None
-                last = f"HTTP {exc.code} {exc.reason}"
-            except TimeoutError:
-                last = f"no answer within {self.timeout:g} s"
-            except (urllib.error.URLError, ConnectionError, OSError) as exc:
-                reason = getattr(exc, "reason", exc)
-                if isinstance(reason, (TimeoutError, socket.timeout)):
-                    last = f"no answer within {self.timeout:g} s"
-                else:
-                    last = str(reason)
-            if attempt < self.attempts:
-                self._sleep(self.backoff * 2 ** (attempt - 1))
+    def _get(self, url: str, accept: str) -> requests.Response | None:
+        """The answer to GET ``url``; ``None`` for 404. Retries are urllib3's."""
+        tries = f"{self.attempts} attempt{'s' if self.attempts > 1 else ''}"
+        try:
+            response = self._session.get(url, headers={"Accept": accept}, timeout=self.timeout)
+            response.content  # noqa: B018 - read the whole body inside the try
+        except requests.exceptions.Timeout:
+            why = f"no answer within {self.timeout:g} s"
+        except requests.exceptions.RetryError as exc:
+            why = _reason(exc)
+        except (requests.exceptions.RequestException, ValueError, OSError) as exc:
+            why = _reason(exc)
+        else:
+            if response.status_code == 404:
+                return None
+            if response.status_code == 429 or response.status_code >= 500:
+                why = f"HTTP {response.status_code} {response.reason}"
+            elif response.status_code >= 400:
+                raise StepFailed(
+                    f"{self.where} answered {response.status_code} {response.reason} for "
+                    f"{redact(url)}"
+                )
+            else:
+                return response
         raise StepFailed(
-            f"{self.where} did not answer after {self.attempts} attempt{'s' if self.attempts > 1 else ''} ({last}): "
-            "check the URL or the network and retry"
+            f"{self.where} did not answer after {tries} ({why}): check the URL or the network "
+            "and retry"
         )
 
     def versions(self, package: str) -> set[Version]:
         """Every version of ``package`` the index has a file for (empty when it has none)."""
         name = canonicalize_name(package)
         if self.index_url is None:
-            response = self._get(
-                f"{self.json_api}/{urllib.parse.quote(name)}/json", "application/json"
-            )
-            if response.status == 404:
-                return set()
+            releases = self._pypi_json(name)
             found = set()
-            for key, items in _json(response).get("releases", {}).items():
-                try:
-                    if items:
-                        found.add(Version(key))
-                except ValueError:
-                    continue
+            for key, items in (releases or {}).items():
+                version = _version(key)
+                if version is not None and items:
+                    found.add(version)
             return found
-        response = self._get(f"{self.index_url}{name}/", _SIMPLE_ACCEPT)
-        if response.status == 404:
-            return set()
-        return {
-            v
-            for f in self._simple_files(response)
-            if _same_project(f.filename, name) and (v := file_version(f.filename)) is not None
-        }
+        return {v for f in self._simple_files(name) if (v := file_version(f.filename)) is not None}
 
     def files(self, package: str, version: str) -> list[IndexFile] | None:
         """Files of ``package`` at ``version``, or ``None`` when the index has no such release."""
         wanted = Version(version)
+        name = canonicalize_name(package)
         if self.index_url is None:
-            return self._files_pypi_json(package, version)
-        name = canonicalize_name(package)
-        response = self._get(f"{self.index_url}{name}/", _SIMPLE_ACCEPT)
-        if response.status == 404:
-            return None
-        files = [
-            f
-            for f in self._simple_files(response)
-            if (v := file_version(f.filename)) is not None
-            and v == wanted
-            and _same_project(f.filename, name)
-        ]
-        return sorted(files, key=lambda f: f.filename) or None
+            found = self._files_pypi_json(name, wanted)
+        else:
+            found = [f for f in self._simple_files(name) if file_version(f.filename) == wanted]
+        return sorted(found, key=lambda f: f.filename) or None
 
-    def _files_pypi_json(self, package: str, version: str) -> list[IndexFile] | None:
-        # The project document, not /pypi/<name>/<version>/json: release keys keep the
-        # spelling they were uploaded with, so the match is by version equality.
-        name = canonicalize_name(package)
+    def _pypi_json(self, name: str) -> dict[str, Any] | None:
         response = self._get(f"{self.json_api}/{urllib.parse.quote(name)}/json", "application/json")
-        if response.status == 404:
+        if response is None:
             return None
         releases = _json(response).get("releases", {})
-        wanted = Version(version)
-        out = []
-        for key, items in releases.items() if isinstance(releases, dict) else ():
-            try:
-                if Version(key) != wanted:
-                    continue
-            except ValueError:
-                continue
-            for item in items:
-                url = item.get("url", "")
-                # PyPI names each file; pypiserver's JSON API gives only its URL.
-                filename = item.get("filename") or urllib.parse.unquote(url.rsplit("/", 1)[-1])
-                described = describe_file(filename, url, item.get("digests", {}).get("sha256"))
-                if described:
-                    out.append(described)
-        return sorted(out, key=lambda f: f.filename) or None
+        if not isinstance(releases, dict):
+            raise StepFailed(f"{redact(response.url)} answered JSON of an unexpected shape")
+        return releases
 
-    def _simple_files(self, response: _Response) -> list[IndexFile]:
+    def _files_pypi_json(self, name: str, wanted: Version) -> list[IndexFile]:
+        # The project document, not /pypi/<name>/<version>/json: release keys keep the
+        # spelling they were uploaded with, so the match is by version equality.
         out = []
-        if "json" in response.content_type:
-            data = _json(response)
-            for item in data.get("files", []):
-                url = urllib.parse.urljoin(response.url, item.get("url", ""))
+        for key, items in (self._pypi_json(name) or {}).items():
+            if _version(key) != wanted:
+                continue
+            for item in items if isinstance(items, list) else ():
+                if not isinstance(item, dict):
+                    continue
+                url = item.get("url")
+                url = url if isinstance(url, str) else ""
+                # PyPI names each file; pypiserver's JSON API gives only its URL.
+                filename = item.get("filename")
+                if not isinstance(filename, str) or not filename:
+                    filename = urllib.parse.unquote(url.rsplit("/", 1)[-1])
+                digests = item.get("digests")
+                sha = digests.get("sha256") if isinstance(digests, dict) else None
                 described = describe_file(
-                    item.get("filename", ""), url, item.get("hashes", {}).get("sha256")
+                    filename,
+                    url,
+                    sha,
+                    yanked=item.get("yanked") is True,
+                    yanked_reason=_text(item.get("yanked_reason")),
                 )
-                if described:
+                if described and _same_project(filename, name):
                     out.append(described)
-            return out
-        parser = _Links()
-        parser.feed(response.body.decode("utf-8", "replace"))
-        for href, text in parser.links:
-            url, _, fragment = href.partition("#")
-            sha = fragment.partition("=")[2] if fragment.startswith("sha256=") else None
-            filename = text or urllib.parse.unquote(url.rsplit("/", 1)[-1])
-            described = describe_file(filename, urllib.parse.urljoin(response.url, url), sha)
-            if described:
+        return out
+
+    def _simple_files(self, name: str) -> list[IndexFile]:
+        from pypi_simple import ProjectPage
+
+        response = self._get(f"{self.index_url}{name}/", _SIMPLE_ACCEPT)
+        if response is None:
+            return []
+        try:
+            page = ProjectPage.from_response(response, name)
+        except Exception as exc:  # pypi-simple raises pydantic's and its own errors
+            raise StepFailed(
+                f"{redact(response.url)} is not a simple index page this client reads "
+                f"({type(exc).__name__}): is it a package index?"
+            ) from None
+        out = []
+        for package in page.packages:
+            described = describe_file(
+                package.filename,
+                package.url,
+                package.digests.get("sha256"),
+                yanked=package.is_yanked,
+                yanked_reason=package.yanked_reason,
+            )
+            if described and _same_project(package.filename, name):
                 out.append(described)
         return out
 
 
+def _check_url(url: str, what: str, example: str) -> None:
+    try:
+        parsed = urllib.parse.urlparse(url)
+        host = parsed.hostname
+        ok = parsed.scheme in ("http", "https") and bool(host) and " " not in url
+        if ok and host is not None:
+            host.encode("idna")
+    except (ValueError, UnicodeError):
+        ok = False
+    if not ok:
+        raise UsageError(f"{what} {redact(url)!r} is not an http(s) URL: give {example}")
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost cause of a failed request, in a few words and without credentials."""
+    seen = exc
+    for _ in range(6):
+        inner = getattr(seen, "reason", None) or (seen.args[0] if seen.args else None)
+        if isinstance(inner, BaseException):
+            seen = inner
+            continue
+        break
+    text = str(seen) or type(seen).__name__
+    text = redact(text.splitlines()[0] if text else type(seen).__name__)
+    return text[:200]
+
+
+def _version(text: object) -> Version | None:
+    if not isinstance(text, str) or len(text) > 200:
+        return None
+    try:
+        return Version(text)
+    except ValueError:
+        return None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def _same_project(filename: str, name: str) -> bool:
     try:
-        if filename.endswith(".whl"):
-            return canonicalize_name(parse_wheel_filename(filename)[0]) == name
-        return canonicalize_name(parse_sdist_filename(filename)[0]) == name
-    except (InvalidWheelFilename, InvalidSdistFilename):
+        return parse_filename(filename).distribution == name
+    except InvalidFilename:
         return False
 
 
-def _json(response: _Response) -> dict[str, Any]:
+def _json(response: requests.Response) -> dict[str, Any]:
     try:
-        data = json.loads(response.body)
-    except ValueError:
+        data = json.loads(response.content)
+    except (ValueError, RecursionError):
         raise StepFailed(
-            f"{response.url} did not answer with JSON: is it a package index?"
+            f"{redact(response.url)} did not answer with JSON: is it a package index?"
         ) from None
     if not isinstance(data, dict):
-        raise StepFailed(f"{response.url} answered JSON of an unexpected shape")
+        raise StepFailed(f"{redact(response.url)} answered JSON of an unexpected shape")
     return data

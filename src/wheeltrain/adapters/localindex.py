@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from wheeltrain.adapters.proc import start
 from wheeltrain.errors import StepFailed
 
 __all__ = ["LocalIndex", "local_index"]
@@ -47,7 +48,7 @@ def local_index(packages: Path, *, start_timeout: float = 30.0) -> Iterator[Loca
     port = _free_port()
     log = packages.parent / "pypiserver.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen(
+        proc = start(
             [
                 sys.executable,
                 "-m",
@@ -66,6 +67,7 @@ def local_index(packages: Path, *, start_timeout: float = 30.0) -> Iterator[Loca
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
+            die_with_parent=True,
         )
         try:
             deadline = time.monotonic() + start_timeout

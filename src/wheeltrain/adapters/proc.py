@@ -7,10 +7,11 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 from wheeltrain.errors import StepFailed
 
-__all__ = ["last_line", "run"]
+__all__ = ["last_line", "run", "start"]
 
 VERBOSE = os.environ.get("WHEELTRAIN_VERBOSE") == "1"
 
@@ -43,11 +44,53 @@ def run(
         raise StepFailed(
             f"{args[0]} is not installed or not on PATH: install it and retry"
         ) from None
+    except PermissionError:
+        raise StepFailed(f"{args[0]} cannot be run (permission denied)") from None
     except subprocess.TimeoutExpired:
         raise StepFailed(f"{what or args[0]} did not finish within {timeout:.0f} s") from None
     if check and proc.returncode != 0:
         raise StepFailed(f"{what or ' '.join(args[:3])} failed: {last_line(proc)}")
     return proc
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Ask Linux to send SIGTERM to this child when its parent dies (PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def start(
+    args: Sequence[str],
+    *,
+    cwd: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    stdout: int | IO[bytes] | None = subprocess.PIPE,
+    stderr: int | IO[bytes] | None = subprocess.PIPE,
+    die_with_parent: bool = False,
+) -> subprocess.Popen[bytes]:
+    """Start ``args`` without waiting (a server, a stream); a child that must not outlive
+    wheeltrain is started with ``die_with_parent``."""
+    if VERBOSE:
+        print("+ " + " ".join(args), file=sys.stderr)
+    try:
+        return subprocess.Popen(
+            list(args),
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdout=stdout,
+            stderr=stderr,
+            preexec_fn=_die_with_parent if die_with_parent and sys.platform == "linux" else None,
+        )
+    except FileNotFoundError:
+        raise StepFailed(
+            f"{args[0]} is not installed or not on PATH: install it and retry"
+        ) from None
 
 
 def last_line(proc: subprocess.CompletedProcess[str]) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from wheeltrain.adapters.project import Project, load_project
 from wheeltrain.cli._output import emit
 from wheeltrain.core.config import ARCHS, EVENTS, TrainConfig, parse_config
-from wheeltrain.core.matrix import BuildTarget, expected_files, select_targets
+from wheeltrain.core.matrix import BuildTarget, expected_files
 from wheeltrain.core.versioning import validate_for_release
 from wheeltrain.errors import ConfigError, StepFailed, UsageError
 
@@ -34,12 +34,9 @@ def add_selection(p: argparse.ArgumentParser, *, event_required: bool = True) ->
 
 
 def selected(args: argparse.Namespace, config: TrainConfig) -> list[BuildTarget]:
-    targets = select_targets(
-        config, args.event, variants=args.variant, pythons=args.python, archs=args.arch
-    )
-    if not targets:
-        raise UsageError("the selection matches no build: check --variant, --python and --arch")
-    return targets
+    from wheeltrain.stages.pipeline import select
+
+    return select(config, args.event, variants=args.variant, pythons=args.python, archs=args.arch)
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -114,22 +111,14 @@ def register_build_and_check(subparsers: Any, common: argparse.ArgumentParser) -
 
 def cmd_build(args: argparse.Namespace) -> int:
     from wheeltrain.adapters import builder
-    from wheeltrain.core.matrix import BuildTarget
+    from wheeltrain.stages.pipeline import build_targets
 
     root = Path(args.project)
     project = load_project(root)
     config = load_config(project)
     variant = config.variant(args.variant)
     version = validate_for_release(args.version or project.version).canonical
-    targets = [
-        BuildTarget(variant, py, arch)
-        for py in variant.python
-        if not args.python or py in args.python
-        for arch in variant.archs
-        if not args.arch or arch in args.arch
-    ]
-    if not targets:
-        raise UsageError(f"--python/--arch match none of {variant.name}'s builds")
+    targets = build_targets(variant, args.python or (), args.arch or ())
     out = Path(args.out) / variant.name
     report = builder.build_variant(
         root,
@@ -156,15 +145,14 @@ def dist_files(folder: Path) -> list[Path]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from wheeltrain.stages.check import check_files
+    from wheeltrain.stages.pipeline import check_step
 
     project = load_project(Path(args.project))
     config = load_config(project)
     version = validate_for_release(args.version).canonical
     targets = selected(args, config)
-    expected = expected_files(config, targets, version)
-    report = check_files(
-        dist_files(Path(args.dist)), config, expected, version, twine=not args.no_twine
+    report = check_step(
+        dist_files(Path(args.dist)), config, targets, version, twine=not args.no_twine
     )
     if report.ok:
         emit(

@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from wheeltrain.adapters.project import load_project
 from wheeltrain.cli._matrix import add_selection, dist_files, load_config, selected
 from wheeltrain.cli._output import emit
-from wheeltrain.core.matrix import expected_files
 from wheeltrain.core.versioning import validate_for_release
 from wheeltrain.errors import StepFailed, UsageError
 
@@ -100,7 +98,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_verify_all(args: argparse.Namespace) -> int:
     """`verify --all-variants VERSION`: the whole release, every variant in lockstep."""
     from wheeltrain.adapters.index import IndexClient
-    from wheeltrain.stages.publish import verify_release
+    from wheeltrain.stages.pipeline import verify_step
 
     project = load_project(Path(args.project))
     config = load_config(project)
@@ -111,13 +109,7 @@ def cmd_verify_all(args: argparse.Namespace) -> int:
     targets = selected(args, config)
     client = IndexClient(args.index_url, timeout=args.timeout, attempts=args.retries + 1)
     local = dist_files(Path(args.dist)) if args.dist else []
-    expected = expected_files(config, targets, version)
-    deadline = time.monotonic() + max(0.0, args.wait)
-    while True:
-        report = verify_release(client, expected, version, local=local)
-        if report.ok or time.monotonic() >= deadline:
-            break
-        time.sleep(min(10.0, max(0.0, deadline - time.monotonic())))
+    report = verify_step(client, config, targets, version, local=local, wait=args.wait)
     if report.ok:
         emit(
             args,
@@ -135,34 +127,8 @@ def cmd_verify_all(args: argparse.Namespace) -> int:
     return 1
 
 
-def _upgrade_paths(
-    targets: list[Any], base: str | None, version: str, index_url: str, notes: list[str]
-) -> dict[str, str]:
-    """The variants whose upgrade from ``base`` can be checked: the index has ``base``, and no
-    release newer than ``version`` that `pip install --upgrade` would take instead."""
-    if base is None:
-        return {}
-    from packaging.version import Version
-
-    from wheeltrain.adapters.index import IndexClient
-
-    client = IndexClient(index_url)
-    paths = {}
-    for variant in {t.variant.name: t.variant for t in targets}.values():
-        versions = client.versions(variant.distribution)
-        if Version(base) not in versions:
-            notes.append(f"{variant.name}: no upgrade check, {base} was never released")
-        elif any(v > Version(version) for v in versions):
-            newest = max(versions)
-            notes.append(f"{variant.name}: no upgrade check, `--upgrade` reaches {newest}")
-        else:
-            paths[variant.name] = base
-    return paths
-
-
 def cmd_smoke(args: argparse.Namespace) -> int:
-    from wheeltrain.adapters.builder import find_python
-    from wheeltrain.stages.smoke import SmokeJob, smoke_many
+    from wheeltrain.stages.pipeline import smoke_step
 
     project = load_project(Path(args.project))
     config = load_config(project)
@@ -171,24 +137,14 @@ def cmd_smoke(args: argparse.Namespace) -> int:
         args.arch = [platform.machine()]
     targets = selected(args, config)
     index_url = args.index_url or "https://pypi.org/simple/"
-    skipped: list[str] = []
-    upgrade_for = _upgrade_paths(targets, args.upgrade_from, version, index_url, skipped)
-    jobs = []
-    for target in targets:
-        exe = find_python(target.python)
-        if exe is None:
-            skipped.append(f"{target.variant.name} {target.python}: CPython not installed here")
-            continue
-        jobs.append(
-            SmokeJob(target.variant, exe, target.python, upgrade_for.get(target.variant.name))
-        )
-    results = smoke_many(
-        jobs,
+    run = smoke_step(
+        targets,
         version,
         index_url,
+        upgrade_from=args.upgrade_from,
         progress=lambda line: None if args.json else print(line, file=sys.stderr, flush=True),
     )
-    failed = [r for r in results if not r.ok]
+    results, skipped, failed = run.results, run.skipped, run.failed
     lines = [
         f"  {'ok  ' if r.ok else 'FAIL'} {r.variant:<12} {r.python:<5} {r.installed or '-':<14} "
         + (r.problem or r.output)

@@ -68,9 +68,10 @@ _NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 
 
 def canonical_name(name: str) -> str:
-    """A distribution name normalised as PEP 503 says (what ``packaging.utils`` does; kept
-    here so that reading the configuration does not import ``packaging.tags``)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    """A distribution name normalised as PEP 503 says (``packaging.utils``)."""
+    from packaging.utils import canonicalize_name
+
+    return str(canonicalize_name(name))
 
 
 def split_platform(plat: str) -> tuple[str, str]:

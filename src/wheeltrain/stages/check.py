@@ -19,17 +19,12 @@ from dataclasses import dataclass, field
 from email.parser import HeaderParser
 from pathlib import Path
 
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from wheeltrain.adapters.proc import run
 from wheeltrain.core.config import TrainConfig, Variant, platform_version, split_platform
+from wheeltrain.core.filenames import InvalidFilename, parse_filename
 from wheeltrain.core.matrix import ExpectedFile
 
 __all__ = ["CheckReport", "check_files", "elf_needed"]
@@ -86,10 +81,11 @@ def _check_wheel(
     name = path.name
     problems = report.problems
     try:
-        dist, file_version, _build, tags = parse_wheel_filename(name)
-    except InvalidWheelFilename as exc:
+        parsed = parse_filename(name)
+    except InvalidFilename as exc:
         problems.append(f"{name}: not a valid wheel file name ({exc})")
         return None
+    dist, file_version, tags = parsed.distribution, parsed.version, parsed.tags
     if file_version.local is not None:
         problems.append(f"{name}: local version {file_version} (PyPI rejects local versions)")
     if file_version != Version(version):
@@ -206,15 +202,15 @@ def check_files(
     twine: bool = True,
 ) -> CheckReport:
     report = CheckReport(files=[str(f) for f in files])
-    by_dist = {canonicalize_name(v.distribution): v for v in config.variants}
+    by_dist: dict[str, Variant] = {canonicalize_name(v.distribution): v for v in config.variants}
     wanted = {f.key: f for f in expected}
     seen: dict[tuple[str, str, str | None, str | None], str] = {}
     for path in files:
         name = path.name
         if name.endswith(".whl"):
             try:
-                dist = canonicalize_name(parse_wheel_filename(name)[0])
-            except InvalidWheelFilename:
+                dist = parse_filename(name).distribution
+            except InvalidFilename:
                 report.problems.append(f"{name}: not a valid wheel file name")
                 continue
             variant = by_dist.get(dist)
@@ -227,11 +223,11 @@ def check_files(
             key = (dist, "wheel", *(found or (None, None)))
         elif name.endswith((".tar.gz", ".zip")):
             try:
-                sdist_name, sdist_version = parse_sdist_filename(name)
-            except InvalidSdistFilename:
+                sdist = parse_filename(name)
+            except InvalidFilename:
                 report.problems.append(f"{name}: not a valid sdist file name")
                 continue
-            dist = canonicalize_name(sdist_name)
+            dist, sdist_version = sdist.distribution, sdist.version
             if sdist_version != Version(version):
                 report.problems.append(f"{name}: version {sdist_version}, the release is {version}")
             if sdist_version.local is not None:

@@ -153,7 +153,8 @@ def release(
         git.create_branch(plan.tracking_branch, "HEAD")
     except (StepFailed, ConfigError, OSError) as exc:
         _undo(git, before, plan)
-        raise StepFailed(f"hotfix {plan.version} stopped, nothing was kept: {exc}") from None
+        kind = ConfigError if isinstance(exc, ConfigError) else StepFailed
+        raise kind(f"hotfix {plan.version} stopped, nothing was kept: {exc}") from None
     head = git.head()
     if push:
         git.push_atomic(

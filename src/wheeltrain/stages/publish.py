@@ -22,12 +22,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
+from packaging.utils import canonicalize_name
 
 from wheeltrain.adapters.index import IndexClient, IndexFile
 from wheeltrain.adapters.proc import run
-from wheeltrain.core.config import split_platform
+from wheeltrain.core.filenames import FileKey, InvalidFilename, parse_filename
 from wheeltrain.core.matrix import ExpectedFile
+from wheeltrain.core.redact import redact
 from wheeltrain.errors import StepFailed, UsageError
 
 __all__ = [
@@ -71,18 +72,15 @@ def sha256_of(path: Path) -> str:
 
 
 def _distribution(path: Path) -> str:
-    if path.name.endswith(".whl"):
-        return canonicalize_name(parse_wheel_filename(path.name)[0])
-    return canonicalize_name(parse_sdist_filename(path.name)[0])
+    try:
+        return parse_filename(path.name).distribution
+    except InvalidFilename as exc:
+        raise UsageError(f"{path.name} is not a wheel or sdist file name ({exc})") from None
 
 
 def _redact(text: str) -> str:
-    text = re.sub(r"(https?://)[^/@\s]+@", r"\1***@", text)
-    for key in ("TWINE_PASSWORD", "PYPI_API_TOKEN"):
-        secret = os.environ.get(key)
-        if secret:
-            text = text.replace(secret, "***")
-    return re.sub(r"pypi-[A-Za-z0-9_\-]{16,}", "pypi-***", text)
+    secrets = [os.environ.get(k, "") for k in ("TWINE_PASSWORD", "PYPI_API_TOKEN")]
+    return redact(text, secrets)
 
 
 @dataclass
@@ -277,16 +275,11 @@ def verify_release(
     return report
 
 
-def _key_of(item: IndexFile) -> tuple[str, str, str | None, str | None] | None:
-    if item.kind == "sdist":
-        return (canonicalize_name(parse_sdist_filename(item.filename)[0]), "sdist", None, None)
-    dist, _, _, tags = parse_wheel_filename(item.filename)
-    interpreters = {t.interpreter for t in tags}
-    platforms = {t.platform for t in tags}
-    if len(interpreters) != 1 or not next(iter(interpreters)).startswith("cp"):
+def _key_of(item: IndexFile) -> FileKey | None:
+    try:
+        parsed = parse_filename(item.filename)
+    except InvalidFilename:
         return None
-    tag = next(iter(interpreters))[2:]
-    archs = {split_platform(p)[1] for p in platforms}
-    if len(archs) != 1:
+    if parsed.kind == "wheel" and (parsed.python is None or parsed.arch is None):
         return None
-    return (canonicalize_name(dist), "wheel", f"{tag[0]}.{tag[1:]}", archs.pop())
+    return parsed.key

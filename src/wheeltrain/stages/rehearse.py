@@ -18,7 +18,6 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,18 +25,14 @@ from typing import Any
 
 from wheeltrain.adapters import builder
 from wheeltrain.adapters.git import Git
-from wheeltrain.adapters.index import IndexClient
 from wheeltrain.adapters.localindex import LocalIndex, local_index
 from wheeltrain.adapters.project import load_project
 from wheeltrain.core.config import TrainConfig, parse_config
-from wheeltrain.core.matrix import BuildTarget, expected_files, select_targets
 from wheeltrain.core.versioning import BumpLevel
-from wheeltrain.errors import ConfigError, StepFailed, WheeltrainError
+from wheeltrain.errors import ConfigError, WheeltrainError
 from wheeltrain.stages import hotfix as hotfix_release
 from wheeltrain.stages import monthly
-from wheeltrain.stages.check import check_files
-from wheeltrain.stages.publish import publish, verify_release
-from wheeltrain.stages.smoke import SmokeJob, smoke_many
+from wheeltrain.stages.pipeline import ship
 
 __all__ = ["RehearsalReport", "rehearse"]
 
@@ -108,7 +103,8 @@ class _Run:
         try:
             yield detail
         except WheeltrainError as exc:
-            raise StepFailed(f"rehearsal failed at {self.release}/{name}: {exc}") from None
+            # the same kind of error (bad configuration stays exit 2), with the stage named
+            raise type(exc)(f"rehearsal failed at {self.release}/{name}: {exc}") from None
         seconds = time.monotonic() - start
         text = "; ".join(detail)
         self.report.stages.append(Stage(self.release, name, seconds, text))
@@ -147,21 +143,6 @@ def _change(git: Git, message: str) -> None:
     git.commit(message)
 
 
-def _local_targets(
-    targets: Sequence[BuildTarget], pythons: Sequence[str]
-) -> tuple[list[BuildTarget], list[str]]:
-    local, ci_only = [], []
-    for t in targets:
-        why = builder.unbuildable_reason(t)
-        if why is None and pythons and t.python not in pythons:
-            why = "not selected (--python)"
-        if why is None:
-            local.append(t)
-        else:
-            ci_only.append(f"{t.variant.name} {t.identifier}: {why}")
-    return local, ci_only
-
-
 def _release_files(
     run: _Run,
     summary: ReleaseSummary,
@@ -175,82 +156,29 @@ def _release_files(
     pythons: Sequence[str],
     upgrade_from: str | None,
 ) -> None:
-    """build -> check -> publish -> verify -> smoke, for the targets this machine can build."""
-    local, ci_only = _local_targets(select_targets(config, event), pythons)
-    summary.ci_only = ci_only
-    if not local:
-        raise StepFailed(f"nothing of the {event} release can be built here: all CI only")
-    by_variant: dict[str, list[BuildTarget]] = {}
-    for t in local:
-        by_variant.setdefault(t.variant.name, []).append(t)
-    with run.stage("build") as detail:
-        # Each variant builds from its own copy, so two variants build side by side.
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            futures = {
-                name: pool.submit(
-                    builder.build_variant,
-                    clone,
-                    config.variant(name),
-                    targets,
-                    version,
-                    dist / name,
-                    sdist=name in config.sdist,
-                    progress=run.progress,
-                )
-                for name, targets in by_variant.items()
-            }
-            for name, future in futures.items():
-                report = future.result()
-                summary.files[name] = [(p.name, p.stat().st_size) for p in report.built]
-                detail.append(f"{name}: {len(report.built)} file(s)")
-        detail.append(f"{len(ci_only)} CI only")
-    files = sorted(p for p in dist.rglob("*") if p.is_file())
-    expected = expected_files(config, local, version)
-    with run.stage("check") as detail:
-        checked = check_files(files, config, expected, version)
-        if not checked.ok:
-            raise StepFailed("; ".join(checked.problems))
-        detail.append(f"{len(files)} file(s) ok")
-    client = IndexClient(index.simple_url, timeout=10, attempts=3)
-    with run.stage("publish") as detail:
-        pub = publish(
-            files, version, upload_url=index.upload_url, client=client, progress=run.progress
-        )
-        detail.append(f"{len(pub.uploaded)} uploaded, {len(pub.present)} already there")
-    with run.stage("verify") as detail:
-        verified = verify_release(client, expected, version, local=files)
-        if not verified.ok:
-            raise StepFailed("; ".join(verified.problems))
-        detail.append(f"{len(verified.checked)} file(s) on the index, sha256 as built")
-    with run.stage("smoke") as detail:
-        base_there = (
-            {v.name for v in config.variants if client.files(v.distribution, upgrade_from)}
-            if upgrade_from
-            else set()
-        )
-        failures = []
-        jobs = [
-            SmokeJob(
-                t.variant,
-                builder.find_python(t.python) or t.python,
-                t.python,
-                upgrade_from if t.variant.name in base_there else None,
-            )
-            for t in local
-        ]
-        results = smoke_many(jobs, version, index.simple_url, progress=run.progress)
-        for job, result in zip(jobs, results, strict=True):
-            upgrade = job.upgrade_from
-            how = f"upgrade {upgrade} -> {version}" if upgrade else f"install {version}"
-            line = f"{job.variant.name} {job.python}: {how}: " + (
-                result.output if result.ok else f"FAILED: {result.problem}"
-            )
-            summary.smoke.append(line)
-            if not result.ok:
-                failures.append(line)
-        if failures:
-            raise StepFailed("; ".join(failures))
-        detail.append(f"{len(local)} install(s) passed")
+    """The shared pipeline (build -> check -> publish -> verify -> smoke) on the local index."""
+    shipped = ship(
+        clone,
+        config,
+        event=event,
+        version=version,
+        dist=dist,
+        index_url=index.simple_url,
+        upload_url=index.upload_url,
+        pythons=pythons,
+        upgrade_from=upgrade_from,
+        step=run.stage,
+        progress=run.progress,
+    )
+    summary.ci_only = shipped.ci_only
+    summary.files = {
+        name: [(p.name, p.stat().st_size) for p in files] for name, files in shipped.built.items()
+    }
+    smoke = shipped.smoke
+    for result in smoke.results if smoke else []:
+        upgrade = result.upgraded_from
+        how = f"upgrade {upgrade} -> {version}" if upgrade else f"install {version}"
+        summary.smoke.append(f"{result.variant} {result.python}: {how}: {result.output}")
 
 
 def rehearse(

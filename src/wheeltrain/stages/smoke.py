@@ -17,9 +17,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from wheeltrain.adapters.proc import last_line
+from wheeltrain.adapters.proc import last_line, run
 from wheeltrain.core.config import Variant
-from wheeltrain.errors import UsageError
+from wheeltrain.errors import StepFailed, UsageError
 
 __all__ = ["SmokeJob", "SmokeResult", "pip_env", "smoke_many", "smoke_one"]
 
@@ -89,79 +89,104 @@ def smoke_one(
         home = Path(tmp)
         env_dir = home / "venv"
         progress(f"smoke {variant.name} on CPython {python}: fresh virtual environment")
-        proc = subprocess.run(
-            [python_exe, "-m", "venv", str(env_dir)], capture_output=True, text=True, env=env
-        )
-        if proc.returncode != 0:
-            return result(False, None, "", f"python -m venv failed: {last_line(proc)}")
-        py = str(env_dir / "bin" / "python")
-
-        def pip(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run(
-                [py, "-m", "pip", "install", "--quiet", "--index-url", index_url, *args],
-                capture_output=True,
-                text=True,
-                env=env,
-                cwd=home,
-                timeout=timeout,
+        try:
+            return _smoke_in(
+                home,
+                env_dir,
+                env,
+                variant,
+                python_exe,
+                version,
+                index_url,
+                upgrade_from,
+                timeout,
+                result,
             )
+        except StepFailed as exc:  # a command that hung or could not start
+            return result(False, None, "", str(exc))
 
-        dist = variant.distribution
-        if upgrade_from is not None:
-            proc = pip(f"{dist}=={upgrade_from}")
-            if proc.returncode != 0:
-                return result(
-                    False, None, "", f"installing {dist}=={upgrade_from}: {last_line(proc)}"
-                )
-            proc = pip("--upgrade", dist)
-        else:
-            proc = pip(f"{dist}=={version}")
-        if proc.returncode != 0:
-            return result(False, None, "", f"pip install {dist}: {last_line(proc)}")
-        proc = subprocess.run(
-            [py, "-c", f"import importlib.metadata as m; print(m.version({dist!r}))"],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=home,
-        )
-        installed = proc.stdout.strip() or None
-        if installed != version:
-            how = f"pip install --upgrade from {upgrade_from}" if upgrade_from else "pip"
-            return result(False, installed, "", f"{how} gave {installed}, expected {version}")
-        proc = subprocess.run(
-            [py, "-c", f"import {variant.import_name}"],
-            capture_output=True,
-            text=True,
+
+def _smoke_in(
+    home: Path,
+    env_dir: Path,
+    env: dict[str, str],
+    variant: Variant,
+    python_exe: str,
+    version: str,
+    index_url: str,
+    upgrade_from: str | None,
+    timeout: float,
+    result: Callable[[bool, str | None, str, str | None], SmokeResult],
+) -> SmokeResult:
+    proc = run(
+        [python_exe, "-m", "venv", str(env_dir)],
+        env=env,
+        check=False,
+        timeout=timeout,
+        what="python -m venv",
+    )
+    if proc.returncode != 0:
+        return result(False, None, "", f"python -m venv failed: {last_line(proc)}")
+    py = str(env_dir / "bin" / "python")
+
+    def pip(*args: str) -> subprocess.CompletedProcess[str]:
+        return run(
+            [py, "-m", "pip", "install", "--quiet", "--index-url", index_url, *args],
             env=env,
             cwd=home,
             timeout=timeout,
+            check=False,
+            what="pip install",
         )
+
+    dist = variant.distribution
+    if upgrade_from is not None:
+        proc = pip(f"{dist}=={upgrade_from}")
         if proc.returncode != 0:
-            return result(False, installed, "", f"import {variant.import_name}: {last_line(proc)}")
-        output = ""
-        if variant.smoke:
-            try:
-                argv = shlex.split(variant.smoke)
-            except ValueError as exc:
-                raise UsageError(
-                    f"[tool.wheeltrain.variants.{variant.name}].smoke: {exc}"
-                ) from None
-            if argv and argv[0] in ("python", "python3"):
-                argv[0] = py
-            else:
-                argv[0] = (
-                    str(env_dir / "bin" / argv[0])
-                    if (env_dir / "bin" / argv[0]).exists()
-                    else argv[0]
-                )
-            proc = subprocess.run(
-                argv, capture_output=True, text=True, env=env, cwd=home, timeout=timeout
+            return result(False, None, "", f"installing {dist}=={upgrade_from}: {last_line(proc)}")
+        proc = pip("--upgrade", dist)
+    else:
+        proc = pip(f"{dist}=={version}")
+    if proc.returncode != 0:
+        return result(False, None, "", f"pip install {dist}: {last_line(proc)}")
+    proc = run(
+        [py, "-c", f"import importlib.metadata as m; print(m.version({dist!r}))"],
+        env=env,
+        cwd=home,
+        timeout=timeout,
+        check=False,
+    )
+    installed = proc.stdout.strip() or None
+    if installed != version:
+        how = f"pip install --upgrade from {upgrade_from}" if upgrade_from else "pip"
+        return result(False, installed, "", f"{how} gave {installed}, expected {version}")
+    proc = run(
+        [py, "-c", f"import {variant.import_name}"],
+        env=env,
+        cwd=home,
+        timeout=timeout,
+        check=False,
+        what=f"import {variant.import_name}",
+    )
+    if proc.returncode != 0:
+        return result(False, installed, "", f"import {variant.import_name}: {last_line(proc)}")
+    output = ""
+    if variant.smoke:
+        try:
+            argv = shlex.split(variant.smoke)
+        except ValueError as exc:
+            raise UsageError(f"[tool.wheeltrain.variants.{variant.name}].smoke: {exc}") from None
+        if argv and argv[0] in ("python", "python3"):
+            argv[0] = py
+        else:
+            argv[0] = (
+                str(env_dir / "bin" / argv[0]) if (env_dir / "bin" / argv[0]).exists() else argv[0]
             )
-            output = proc.stdout.strip()
-            if proc.returncode != 0:
-                return result(False, installed, output, f"smoke command failed: {last_line(proc)}")
-        return result(True, installed, output, None)
+        proc = run(argv, env=env, cwd=home, timeout=timeout, check=False, what="the smoke command")
+        output = proc.stdout.strip()
+        if proc.returncode != 0:
+            return result(False, installed, output, f"smoke command failed: {last_line(proc)}")
+    return result(True, installed, output, None)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,292 @@
+"""The release pipeline after the tag is cut: build -> check -> publish -> verify -> smoke.
+
+Each step is one function that the CLI commands (``wheeltrain build``, ``check``, ``publish``,
+``verify --all-variants``, ``smoke``), the rehearsal and the workflows' steps share;
+:func:`ship` runs them in order for one release.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.version import Version
+
+from wheeltrain.adapters import builder
+from wheeltrain.adapters.index import IndexClient
+from wheeltrain.core.config import TrainConfig, Variant
+from wheeltrain.core.matrix import BuildTarget, expected_files, select_targets
+from wheeltrain.errors import StepFailed, UsageError
+from wheeltrain.stages.check import CheckReport, check_files
+from wheeltrain.stages.publish import PublishReport, VerifyReport, publish, verify_release
+from wheeltrain.stages.smoke import SmokeJob, SmokeResult, smoke_many
+
+__all__ = [
+    "ShipReport",
+    "SmokeRun",
+    "build_targets",
+    "build_variants",
+    "check_step",
+    "local_targets",
+    "select",
+    "ship",
+    "smoke_step",
+    "verify_step",
+]
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def select(
+    config: TrainConfig,
+    event: str,
+    *,
+    variants: Sequence[str] = (),
+    pythons: Sequence[str] = (),
+    archs: Sequence[str] = (),
+) -> list[BuildTarget]:
+    """The builds of ``event``'s release, narrowed; refuses a selection that matches none."""
+    targets = select_targets(config, event, variants=variants, pythons=pythons, archs=archs)
+    if not targets:
+        raise UsageError("the selection matches no build: check --variant, --python and --arch")
+    return targets
+
+
+def build_targets(
+    variant: Variant, pythons: Sequence[str] = (), archs: Sequence[str] = ()
+) -> list[BuildTarget]:
+    """One variant's builds, narrowed to ``pythons`` and ``archs`` when given."""
+    targets = [
+        BuildTarget(variant, py, arch)
+        for py in variant.python
+        if not pythons or py in pythons
+        for arch in variant.archs
+        if not archs or arch in archs
+    ]
+    if not targets:
+        raise UsageError(f"--python/--arch match none of {variant.name}'s builds")
+    return targets
+
+
+def local_targets(
+    targets: Sequence[BuildTarget], pythons: Sequence[str] = ()
+) -> tuple[list[BuildTarget], list[str]]:
+    """The targets this machine can build honestly, and why each other one is CI only."""
+    local, ci_only = [], []
+    for t in targets:
+        why = builder.unbuildable_reason(t)
+        if why is None and pythons and t.python not in pythons:
+            why = "not selected (--python)"
+        if why is None:
+            local.append(t)
+        else:
+            ci_only.append(f"{t.variant.name} {t.identifier}: {why}")
+    return local, ci_only
+
+
+def build_variants(
+    root: Path,
+    config: TrainConfig,
+    targets: Sequence[BuildTarget],
+    version: str,
+    dist: Path,
+    *,
+    progress: Progress = _quiet,
+) -> dict[str, builder.BuildReport]:
+    """Build every variant of ``targets`` into ``dist/<variant>``, two variants side by side
+    (each builds from its own copy of the project)."""
+    by_variant: dict[str, list[BuildTarget]] = {}
+    for t in targets:
+        by_variant.setdefault(t.variant.name, []).append(t)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {
+            name: pool.submit(
+                builder.build_variant,
+                root,
+                config.variant(name),
+                group,
+                version,
+                dist / name,
+                sdist=name in config.sdist,
+                progress=progress,
+            )
+            for name, group in by_variant.items()
+        }
+        return {name: future.result() for name, future in futures.items()}
+
+
+def check_step(
+    files: Sequence[Path],
+    config: TrainConfig,
+    targets: Sequence[BuildTarget],
+    version: str,
+    *,
+    twine: bool = True,
+) -> CheckReport:
+    """The built files are exactly the release: names, tags, metadata, libraries."""
+    return check_files(
+        files, config, expected_files(config, targets, version), version, twine=twine
+    )
+
+
+def verify_step(
+    client: IndexClient,
+    config: TrainConfig,
+    targets: Sequence[BuildTarget],
+    version: str,
+    *,
+    local: Sequence[Path] = (),
+    wait: float = 0.0,
+) -> VerifyReport:
+    """Every expected file is on the index (sha256 as built when ``local`` is given), asking
+    again every 10 s for up to ``wait`` seconds while the index catches up."""
+    expected = expected_files(config, targets, version)
+    deadline = time.monotonic() + max(0.0, wait)
+    while True:
+        report = verify_release(client, expected, version, local=local)
+        if report.ok or time.monotonic() >= deadline:
+            return report
+        time.sleep(min(10.0, max(0.0, deadline - time.monotonic())))
+
+
+@dataclass
+class SmokeRun:
+    results: list[SmokeResult] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    upgrades: dict[str, str] = field(default_factory=dict)  # variant -> the base it upgraded from
+
+    @property
+    def failed(self) -> list[SmokeResult]:
+        return [r for r in self.results if not r.ok]
+
+
+def _upgrade_paths(
+    client: IndexClient, variants: Sequence[Variant], base: str, version: str, notes: list[str]
+) -> dict[str, str]:
+    """The variants whose upgrade from ``base`` can be checked: the index has ``base``, and no
+    release newer than ``version`` that `pip install --upgrade` would take instead."""
+    paths = {}
+    for variant in variants:
+        versions = client.versions(variant.distribution)
+        if Version(base) not in versions:
+            notes.append(f"{variant.name}: no upgrade check, {base} was never released")
+        elif any(v > Version(version) for v in versions):
+            notes.append(f"{variant.name}: no upgrade check, `--upgrade` reaches {max(versions)}")
+        else:
+            paths[variant.name] = base
+    return paths
+
+
+def smoke_step(
+    targets: Sequence[BuildTarget],
+    version: str,
+    index_url: str,
+    *,
+    upgrade_from: str | None = None,
+    progress: Progress = _quiet,
+) -> SmokeRun:
+    """Install each target's variant from ``index_url`` with that target's CPython and run its
+    smoke command; with ``upgrade_from``, the upgrade path hotfix users take."""
+    run = SmokeRun()
+    if upgrade_from is not None:
+        variants = list({t.variant.name: t.variant for t in targets}.values())
+        run.upgrades = _upgrade_paths(
+            IndexClient(index_url), variants, upgrade_from, version, run.skipped
+        )
+    jobs = []
+    for target in targets:
+        exe = builder.find_python(target.python)
+        if exe is None:
+            run.skipped.append(f"{target.variant.name} {target.python}: CPython not installed here")
+            continue
+        jobs.append(
+            SmokeJob(target.variant, exe, target.python, run.upgrades.get(target.variant.name))
+        )
+    run.results = smoke_many(jobs, version, index_url, progress=progress)
+    return run
+
+
+@dataclass
+class ShipReport:
+    """What :func:`ship` did, step by step, for one release."""
+
+    built: dict[str, list[Path]] = field(default_factory=dict)
+    ci_only: list[str] = field(default_factory=list)
+    checked: CheckReport | None = None
+    published: PublishReport | None = None
+    verified: VerifyReport | None = None
+    smoke: SmokeRun | None = None
+
+
+def ship(
+    root: Path,
+    config: TrainConfig,
+    *,
+    event: str,
+    version: str,
+    dist: Path,
+    index_url: str,
+    upload_url: str,
+    pythons: Sequence[str] = (),
+    upgrade_from: str | None = None,
+    step: Callable[[str], AbstractContextManager[list[str]]] | None = None,
+    progress: Progress = _quiet,
+) -> ShipReport:
+    """build -> check -> publish -> verify -> smoke, for the builds this machine can make.
+
+    Nothing is uploaded before every file is built and checked; a step that fails raises and
+    the later steps do not run. ``step(name)`` may return a context manager that receives a
+    list of detail strings (the rehearsal times its stages with it).
+    """
+
+    def stage(name: str) -> AbstractContextManager[list[str]]:
+        return step(name) if step is not None else nullcontext([])
+
+    report = ShipReport()
+    local, report.ci_only = local_targets(select_targets(config, event), pythons)
+    if not local:
+        raise StepFailed(f"nothing of the {event} release can be built here: all CI only")
+    with stage("build") as detail:
+        built = build_variants(root, config, local, version, dist, progress=progress)
+        for name, result in built.items():
+            report.built[name] = list(result.built)
+            detail.append(f"{name}: {len(result.built)} file(s)")
+        detail.append(f"{len(report.ci_only)} CI only")
+    files = sorted(p for p in dist.rglob("*") if p.is_file())
+    with stage("check") as detail:
+        report.checked = check_step(files, config, local, version)
+        if not report.checked.ok:
+            raise StepFailed("; ".join(report.checked.problems))
+        detail.append(f"{len(files)} file(s) ok")
+    client = IndexClient(index_url, timeout=10, attempts=3)
+    with stage("publish") as detail:
+        report.published = publish(
+            files, version, upload_url=upload_url, client=client, progress=progress
+        )
+        detail.append(
+            f"{len(report.published.uploaded)} uploaded, "
+            f"{len(report.published.present)} already there"
+        )
+    with stage("verify") as detail:
+        report.verified = verify_step(client, config, local, version, local=files)
+        if not report.verified.ok:
+            raise StepFailed("; ".join(report.verified.problems))
+        detail.append(f"{len(report.verified.checked)} file(s) on the index, sha256 as built")
+    with stage("smoke") as detail:
+        report.smoke = smoke_step(
+            local, version, index_url, upgrade_from=upgrade_from, progress=progress
+        )
+        if report.smoke.failed:
+            raise StepFailed(
+                "; ".join(f"{r.variant} {r.python}: {r.problem}" for r in report.smoke.failed)
+            )
+        detail.append(f"{len(report.smoke.results)} install(s) passed")
+    return report
