@@ -24,9 +24,36 @@ def test_current_reports_version_tag_and_agreement(repo: GitRepo, cli: Cli) -> N
         "version": "0.1.0",
         "tag": "v0.1.0",
         "tag_version": "0.1.0",
+        "locations": {"pyproject.toml:project.version": ["0.1.0"]},
         "agree": True,
     }
     assert cli("current", "--project", str(repo.root), "--check").code == 0
+
+
+def test_current_check_reads_every_version_location(repo: GitRepo, cli: Cli) -> None:
+    pyproject = repo.root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text()
+        + 'version_toml = ["pyproject.toml:project.version", "wheel/pyproject.toml:project.version"]\n'
+        + 'version_variables = ["src/demo/__init__.py:__version__"]\n'
+    )
+    (repo.root / "wheel").mkdir()
+    (repo.root / "wheel" / "pyproject.toml").write_text(
+        '[project]\nname = "w"\nversion = "0.1.0"\n'
+    )
+    (repo.root / "src" / "demo").mkdir(parents=True)
+    init = repo.root / "src" / "demo" / "__init__.py"
+    init.write_text('__version__ = "0.1.0"\n')
+    repo.build(["chore: version files", ("tag", "v0.1.0")])
+    assert cli("current", "--project", str(repo.root), "--check").code == 0
+    init.write_text('__version__ = "0.0.9"\n')
+    result = cli("current", "--project", str(repo.root), "--check")
+    assert result.code == 1
+    assert "src/demo/__init__.py:__version__ says 0.0.9, pyproject.toml says 0.1.0" in result.err
+    bumped = cli("bump", "patch", "--project", str(repo.root), "--json").json()
+    assert bumped["new"] == "0.1.1"
+    assert init.read_text() == '__version__ = "0.1.1"\n'
+    assert 'version = "0.1.1"' in (repo.root / "wheel" / "pyproject.toml").read_text()
 
 
 def test_current_check_fails_on_disagreement(repo: GitRepo, cli: Cli) -> None:

@@ -107,13 +107,31 @@ def nvcc_release() -> str | None:
     return match[1] if match else None
 
 
+@cache
+def image_available(engine: str, image: str) -> bool:
+    """Whether ``engine`` has ``image`` or can pull it (no registry is reachable offline)."""
+    try:
+        if run([engine, "image", "inspect", image], timeout=60, check=False).returncode == 0:
+            return True
+        return run([engine, "pull", "-q", image], timeout=900, check=False).returncode == 0
+    except StepFailed:
+        return False
+
+
+def uses_container(target: BuildTarget) -> bool:
+    """Whether ``target`` builds with cibuildwheel in its container: a container engine
+    answers and it has (or can pull) the variant's image for the target's architecture."""
+    engine = container_engine()
+    return engine is not None and image_available(engine, target.variant.image_for(target.arch))
+
+
 def unbuildable_reason(target: BuildTarget) -> str | None:
     """Why this machine cannot build ``target`` honestly ("CI only"), or ``None``."""
     machine = platform.machine()
-    if target.arch != machine and container_engine() is None:
-        return f"{target.arch} builds run on CI (this machine is {machine}, no container engine)"
-    if container_engine() is not None:
+    if uses_container(target):
         return None
+    if target.arch != machine:
+        return f"{target.arch} builds run on CI (this machine is {machine}, no builder image)"
     if find_python(target.python) is None:
         return f"CPython {target.python} is not installed here"
     wanted = target.variant.cuda
@@ -245,10 +263,11 @@ def build_cibuildwheel(copy: Path, target: BuildTarget, out: Path) -> Path:
             "--platform",
             "linux",
             "--output-dir",
-            str(out),
-            str(copy),
+            str(out.resolve()),
+            ".",
         ],
         env=env,
+        cwd=copy,  # cibuildwheel wants the package inside its working directory
         check=False,
     )
     if proc.returncode != 0:
@@ -300,7 +319,7 @@ def build_variant(
     if buildable or sdist:
         with prepared_copy(project_root, variant, version) as copy:
             for target in buildable:
-                if container_engine() is not None:
+                if uses_container(target):
                     report.built.append(build_cibuildwheel(copy, target, out))
                 else:
                     report.built.append(build_local(copy, target, out, progress=progress))

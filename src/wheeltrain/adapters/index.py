@@ -11,8 +11,10 @@ backoff, then reported in one line) and ``pypi-simple`` for the simple pages.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
+import socket
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any
@@ -108,7 +110,7 @@ class IndexClient:
         if index_url is None:
             _check_url(
                 self.json_api,
-                PYPI_JSON_ENV,
+                f"{PYPI_JSON_ENV}=",
                 "the root that serves <project>/json, e.g. https://pypi.org/pypi, or unset it",
             )
         self.timeout = float(timeout)
@@ -130,6 +132,8 @@ class IndexClient:
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._session.headers["User-Agent"] = "wheeltrain"
+        # urllib3 logs each retry as a warning; wheeltrain reports one line at the end instead.
+        logging.getLogger("urllib3").setLevel(logging.ERROR)
 
     @property
     def where(self) -> str:
@@ -145,10 +149,10 @@ class IndexClient:
             response.content  # noqa: B018 - read the whole body inside the try
         except requests.exceptions.Timeout:
             why = f"no answer within {self.timeout:g} s"
-        except requests.exceptions.RetryError as exc:
-            why = _reason(exc)
         except (requests.exceptions.RequestException, ValueError, OSError) as exc:
             why = _reason(exc)
+            if why == "no answer within the timeout":
+                why = f"no answer within {self.timeout:g} s"
         else:
             if response.status_code == 404:
                 return None
@@ -264,7 +268,7 @@ def _check_url(url: str, what: str, example: str) -> None:
     except (ValueError, UnicodeError):
         ok = False
     if not ok:
-        raise UsageError(f"{what} {redact(url)!r} is not an http(s) URL: give {example}")
+        raise UsageError(f"{what}{redact(url)!r} is not an http(s) URL: give {example}")
 
 
 def _reason(exc: BaseException) -> str:
@@ -276,6 +280,8 @@ def _reason(exc: BaseException) -> str:
             seen = inner
             continue
         break
+    if isinstance(seen, (TimeoutError, socket.timeout)) or "timed out" in str(seen):
+        return "no answer within the timeout"
     text = str(seen) or type(seen).__name__
     text = redact(text.splitlines()[0] if text else type(seen).__name__)
     return text[:200]
