@@ -47,7 +47,31 @@ KINDS = [
 ]
 
 
-NEXT_VERSION = ("wheeltrain plan", "semantic-release --noop version --print", "cz bump --get-next")
+NEXT_VERSION = (
+    "wheeltrain plan",
+    "semantic-release --noop version --print",
+    "cz bump --get-next",
+    "git-cliff --bumped-version --unreleased",
+    "bare probe (git describe + git log + regex)",
+)
+
+#: The least any planner must do, in Python: find the last tag, read the commits since, and
+#: classify them with a regex. wheeltrain plan is measured against it.
+PROBE = r"""
+import re, subprocess, sys
+tag = subprocess.run(["git", "describe", "--tags", "--abbrev=0", "--match", "v*"],
+                     capture_output=True, text=True, check=True).stdout.strip()
+log = subprocess.run(["git", "log", "--format=%B%x00", f"{tag}..HEAD"],
+                     capture_output=True, text=True, check=True).stdout
+kinds = re.compile(r"^(feat|fix|perf)(\([^)]*\))?(!)?: ", re.M)
+levels = {m[1] for m in kinds.finditer(log)}
+major, minor, patch = map(int, tag[1:].split(".")[:3])
+if "feat" in levels:
+    minor, patch = minor + 1, 0
+elif levels:
+    patch += 1
+print(f"next version: {major}.{minor}.{patch}")
+"""
 
 
 def history(commits: int, tail: int = 20) -> list[Event]:
@@ -80,6 +104,8 @@ def measure(cmd: Sequence[str], cwd: Path, runs: int) -> tuple[float, float, str
         out = proc.stdout.strip().splitlines()
         found = [line for line in out if line.startswith("next version: ")]
         last = found[0].split()[2] if found else (out[-1] if out else "")
+        if not found and proc.stderr.strip() and "cliff" in cmd[0]:
+            last = out[0] if out else ""
     return statistics.median(times), max(peaks), last
 
 
@@ -113,6 +139,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                     args.runs,
                 ),
                 "git log (full history)": (["git", "log"], args.runs),
+                "git log --decorate (full history)": (
+                    ["git", "log", "--decorate", "--format=%H %D%n%B"],
+                    args.runs,
+                ),
+                "bare probe (git describe + git log + regex)": (
+                    [sys.executable, "-c", PROBE],
+                    args.runs,
+                ),
+                "git-cliff --bumped-version --unreleased": (
+                    [str(BIN / "git-cliff"), "--bumped-version", "--unreleased"],
+                    args.runs,
+                ),
                 "wheeltrain plan": ([str(BIN / "wheeltrain"), "plan"], args.runs),
                 "semantic-release --noop version --print": (
                     [str(BIN / "semantic-release"), "--noop", "version", "--print"],
@@ -146,6 +184,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, (median, peak, out) in results.items():
             shown = out if name in NEXT_VERSION else ""
             print(f"| {size:,} | {tags:,} | {name} | {median:.3f} | {peak:.0f} | {shown} |")
+    print()
+    print(
+        "| commits | plan / git-cliff (goal <= 1.0) | plan / bare probe (goal <= 1.5) | "
+        "changelog --all / decorated git log (goal <= 1.5) |"
+    )
+    print("|---:|---:|---:|---:|")
+    for size, _tags, r in rows:
+        plan = r["wheeltrain plan"][0]
+        cliff = r["git-cliff --bumped-version --unreleased"][0]
+        probe = r["bare probe (git describe + git log + regex)"][0]
+        decorated = r["git log --decorate (full history)"][0]
+        print(
+            f"| {size:,} | {plan / cliff:.2f} | {plan / probe:.2f} | "
+            f"{r['wheeltrain changelog --all'][0] / decorated:.2f} |"
+        )
     print()
     print(
         "| commits | plan vs semantic-release | plan vs commitizen | plan vs git floor | "

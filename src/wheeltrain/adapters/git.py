@@ -37,8 +37,10 @@ class Tag:
 class Git:
     """git commands against one work tree."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, head: str | None = None, shallow: bool = False) -> None:
         self.root = root
+        self._head = head  # known from discover(); asked again after any change
+        self.shallow = shallow
 
     def _git(self, *args: str, check: bool = True, input_text: str | None = None) -> str:
         proc = run(["git", "-C", str(self.root), *args], check=False, input_text=input_text)
@@ -54,15 +56,31 @@ class Git:
 
     @classmethod
     def discover(cls, start: Path) -> Git:
-        proc = run(["git", "-C", str(start), "rev-parse", "--show-toplevel"], check=False)
-        if proc.returncode != 0:
+        """The repository around ``start``; one git call also learns HEAD and shallowness."""
+        proc = run(
+            [
+                "git",
+                "-C",
+                str(start),
+                "rev-parse",
+                "--show-toplevel",
+                "--is-shallow-repository",
+                "HEAD",
+            ],
+            check=False,
+        )
+        lines = proc.stdout.splitlines()
+        if len(lines) < 2:
             raise ConfigError(
                 f"{start} is not inside a git repository: run wheeltrain in the project's "
                 "checkout (or `git init` first)"
             )
-        return cls(Path(proc.stdout.strip()))
+        head = lines[2].strip() if proc.returncode == 0 and len(lines) > 2 else None
+        return cls(Path(lines[0].strip()), head=head, shallow=lines[1].strip() == "true")
 
     def has_commits(self) -> bool:
+        if self._head is not None:
+            return True
         proc = run(
             ["git", "-C", str(self.root), "rev-parse", "--verify", "-q", "HEAD"], check=False
         )

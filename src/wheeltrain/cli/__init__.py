@@ -3,37 +3,52 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
-import wheeltrain
-from wheeltrain.cli import (
-    _hotfix,
-    _init,
-    _manager,
-    _matrix,
-    _monthly,
-    _publish,
-    _rehearse,
-)
 from wheeltrain.cli._output import ArgumentParser
 from wheeltrain.errors import WheeltrainError
 
 __all__ = ["build_parser", "console_main", "main"]
 
-#: Modules that add commands; each has ``register(subparsers, common)``.
-_COMMAND_MODULES = (_manager, _monthly, _hotfix, _matrix, _publish, _rehearse, _init)
+#: The modules that add commands (each has ``register(subparsers, common)``), in the order
+#: ``--help`` lists them, with the commands each adds. A command imports only its own module:
+#: start-up is most of a fast command's time.
+_COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "_manager": ("current", "bump", "post", "changelog", "verify", "validate"),
+    "_monthly": ("plan", "release"),
+    "_hotfix": ("hotfix",),
+    "_matrix": ("matrix", "build", "check"),
+    "_publish": ("publish", "smoke"),
+    "_rehearse": ("rehearse",),
+    "_init": ("init", "trusted-publishers"),
+}
 
 
 class _VersionAction(argparse.Action):
     """``--version``, reading the installed version only when asked."""
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        import wheeltrain
+
         print(f"{parser.prog} {wheeltrain.__version__}")
         parser.exit()
 
 
-def build_parser(prog: str = "wheeltrain") -> argparse.ArgumentParser:
+def _modules_for(argv: Sequence[str] | None) -> list[str]:
+    """The command modules ``argv`` needs: the one that owns its command, or all of them."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words and not words[0].startswith("-"):
+        for module, commands in _COMMAND_MODULES.items():
+            if words[0] in commands:
+                return [module]
+    return list(_COMMAND_MODULES)
+
+
+def build_parser(
+    prog: str = "wheeltrain", modules: Sequence[str] | None = None
+) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print a machine-readable result")
     common.add_argument(
@@ -53,13 +68,13 @@ def build_parser(prog: str = "wheeltrain") -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=_VersionAction, nargs=0, help="print the version")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in _COMMAND_MODULES:
-        module.register(subparsers, common)
+    for name in modules if modules is not None else _COMMAND_MODULES:
+        importlib.import_module(f"wheeltrain.cli.{name}").register(subparsers, common)
     return parser
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "wheeltrain") -> int:
-    parser = build_parser(prog)
+    parser = build_parser(prog, _modules_for(argv))
     try:
         args = parser.parse_args(argv)
         code: int = args.handler(args)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.version import Version
+
 from wheeltrain.adapters import semrel, stamp
 from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.project import load_project
 from wheeltrain.core.planning import MonthlyPlan, plan_monthly
-from wheeltrain.core.tags import ReleaseTag, release_tags
+from wheeltrain.core.tags import ReleaseTag, release_tags, tag_name
 from wheeltrain.core.versioning import BumpLevel
 from wheeltrain.errors import ConfigError, StepFailed
 from wheeltrain.stages.common import cut_at
@@ -39,9 +41,20 @@ def make_plan(root: Path, forced: BumpLevel | None = None, ref: str = "HEAD") ->
     git = Git.discover(root)
     if not git.has_commits():
         raise ConfigError(f"{git.root} has no commits yet: commit something first")
+    if git.shallow:
+        raise ConfigError(
+            f"{git.root} is a shallow clone: the plan needs the whole history and its tags; "
+            "run `git fetch --unshallow --tags` (or check out with fetch-depth: 0)"
+        )
     all_tags = git.tags()
     shas = {t.name: t.sha for t in all_tags}
     tags = release_tags(shas, project.tag_format)
+    if not tags and _released_before(project.version):
+        raise ConfigError(
+            f"this clone has no release tags, yet pyproject.toml says {project.version}: fetch "
+            "the tags (`git fetch --tags`), or tag the last release as "
+            f"{tag_name(project.tag_format, project.version)}"
+        )
     base = find_base(git, tags, shas, ref)
     commits = list(git.log(f"{base.name}..{ref}" if base else ref))
     return plan_monthly(
@@ -52,6 +65,15 @@ def make_plan(root: Path, forced: BumpLevel | None = None, ref: str = "HEAD") ->
         forced=forced,
         repo_url=project.repo_url,
     )
+
+
+def _released_before(version: str) -> bool:
+    """A version past the first release a project makes (0.1.0, or 1.0.0)."""
+    try:
+        parsed = Version(version)
+    except ValueError:
+        return False
+    return parsed > Version("0.1.0") and parsed != Version("1.0.0")
 
 
 @dataclass(frozen=True)
@@ -81,6 +103,7 @@ def release(root: Path, plan: MonthlyPlan, *, push: bool, remote: str = "origin"
     When what semantic-release made disagrees with the plan, the release commit and tag are
     removed again and nothing is pushed.
     """
+
     git = Git.discover(root)
     project = load_project(git.root)
     if not plan.release:
