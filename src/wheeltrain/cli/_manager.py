@@ -256,7 +256,7 @@ def cmd_changelog(args: argparse.Namespace) -> int:
     rev_range = f"{since}..{args.ref}" if since else args.ref
     commits = list(git.log(rev_range))
     title = f"Changes since {since}" if since else "Changes"
-    notes = render_notes(commits, title=title, repo_url=project.repo_url)
+    notes = render_notes(commits, title=title, repo_url=project.repo_url, settings=project.settings)
     emit(
         args,
         notes,
@@ -337,7 +337,10 @@ def _changelog_all(args: argparse.Namespace, project: Project, git: Git) -> int:
     titles = ["Unreleased"] if "Unreleased" in grouped else []
     titles += [t.name for t in reversed(releases) if tag_shas[t.name] in by_sha]
     sections = [(title, grouped.get(title, [])) for title in titles]
-    parts = [render_notes(c, title=title, repo_url=project.repo_url) for title, c in sections]
+    parts = [
+        render_notes(c, title=title, repo_url=project.repo_url, settings=project.settings)
+        for title, c in sections
+    ]
     text = "\n".join(parts)
     emit(
         args,

@@ -16,6 +16,7 @@ import re
 import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from wheeltrain.core.versioning import BumpLevel
 
@@ -35,6 +36,10 @@ RELEASE_TYPES = ("feat", "fix", "perf", "build", "chore", "ci", "docs", "style",
 ALLOWED_TYPES = (*RELEASE_TYPES, "revert")
 MINOR_TYPES = frozenset({"feat"})
 PATCH_TYPES = frozenset({"fix", "perf"})
+_LEVELS = {
+    **{t: BumpLevel.MINOR for t in MINOR_TYPES},
+    **{t: BumpLevel.PATCH for t in PATCH_TYPES},
+}
 
 _TYPES = "|".join(RELEASE_TYPES)
 _NOTE_TYPES = "|".join(ALLOWED_TYPES)
@@ -53,12 +58,17 @@ _REF = re.compile(r"(?<![\w/&])#(\d+)\b")
 _LINE_END = re.compile(r"[\r\t\f\v ]*\r?\n")
 _EXTRA_SPACES = re.compile(r"(\S)  +(\S)")
 _FOOTER_NEXT = re.compile(r"^ *[^:\n]+:")
+# Whether _SQUASH_PREFIX would change anything (a bullet or indent before a type word), and
+# whether any paragraph after the first could start a squashed part: cheap tests that spare
+# the substitutions for the messages (nearly all) that need none.
+_PREFIXED = re.compile(r"^(?:[\t ]*[*-][\t ]+|[\t ]+)(?:" + _TYPES + r")\b", re.MULTILINE)
+_LATER_PART = re.compile(r"\n\n(?:[\t ]*[*-][\t ]+|[\t ]+)?(?:" + _TYPES + r")\b")
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One message as semantic-release parses it: a whole commit, or one part of a squashed
-    commit. ``type`` is ``None`` for a message that is not conventional."""
+    commit. ``type`` is ``None`` for a message that is not conventional. (A named tuple:
+    a whole history makes one per commit.)"""
 
     type: str | None
     scope: str | None
@@ -82,6 +92,7 @@ class Commit:
     body: str
     is_merge: bool = False
     parents: tuple[str, ...] = ()
+    bang: bool = False  # "!" after the header's type
 
     @functools.cached_property
     def refs(self) -> tuple[int, ...]:
@@ -93,7 +104,28 @@ class Commit:
     @functools.cached_property
     def changes(self) -> tuple[Change, ...]:
         """The messages semantic-release reads in this commit (several for a squash)."""
-        return parse_changes(self.message, is_merge=self.is_merge)
+        message = self.message
+        if (
+            self.is_merge
+            or "\r" in message
+            or "  " in message
+            or message[:1] in (" ", "\t", "*", "-")
+            or _LATER_PART.search(message)
+            or _PREFIXED.search(message)
+            or ("BREAKING" in message and ("\n " in message or "\n\t" in message))
+        ):
+            return parse_changes(message, is_merge=self.is_merge)
+        # One plain message (nearly every commit): the header parsed once is the change.
+        kind = self.type
+        if kind is None:
+            return (Change(None, None, False, self.subject, self.body, None),)
+        releases = kind in RELEASE_TYPES
+        footer = None
+        if releases and "BREAKING" in self.body and message.partition("\n")[2][:1] == "\n":
+            footer = _breaking_text(self.body)
+        breaking = releases and (self.bang or footer is not None)
+        level = BumpLevel.MAJOR if breaking else _LEVELS.get(kind)
+        return (Change(kind, self.scope, breaking, self.subject, self.body, level, footer),)
 
     @functools.cached_property
     def level(self) -> BumpLevel | None:
@@ -144,21 +176,30 @@ def _message_parts(message: str) -> list[str]:
     """Split a squashed commit into its messages, as semantic-release's parser does."""
     parts: list[str] = []
     current = ""
-    for paragraph in filter(None, message.strip().split("\n\n")):
-        clean = _EXTRA_SPACES.sub(r"\1 \2", paragraph)
-        clean = _SQUASH_PREFIX.sub(r"\1", clean)
+    message = message.strip()
+    later_parts = _LATER_PART.search(message) is not None
+    for paragraph in filter(None, message.split("\n\n")):
+        clean = _EXTRA_SPACES.sub(r"\1 \2", paragraph) if "  " in paragraph else paragraph
+        if _PREFIXED.search(clean):
+            clean = _SQUASH_PREFIX.sub(r"\1", clean)
         if not clean.strip():
             continue
-        match = _RELEASE_HEADER.match(clean)
+        match = _RELEASE_HEADER.match(clean) if later_parts or not current else None
         if match and len(match["subject"].split(" ")) > 1:
             if current:
                 parts.append(current)
             current = clean
         elif not parts and not current:
-            current = textwrap.dedent(clean)
+            current = _dedent(clean)
         elif current:
-            current += "\n\n" + textwrap.dedent(clean)
+            current += "\n\n" + _dedent(clean)
     return [*parts, current]
+
+
+def _dedent(text: str) -> str:
+    # textwrap.dedent only changes text whose first line is indented or that has blank lines
+    # of spaces; both are rare, and dedent is costly on a whole history.
+    return textwrap.dedent(text) if text[:1] in (" ", "\t") else text
 
 
 def _breaking_text(body: str) -> str | None:
@@ -247,6 +288,7 @@ def parse_commit(
         body=body,
         is_merge=is_merge,
         parents=parents,
+        bang=match["bang"] is not None,
     )
 
 

@@ -9,6 +9,7 @@ surfacing later as semantic-release's "run in very verbose mode".
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -136,9 +137,14 @@ class ReleaseSettings:
         """The subject line of the release commit for ``version``."""
         return self.release_subject_template.replace("{version}", version)
 
+    @functools.cached_property
+    def _release_affixes(self) -> tuple[str, str]:
+        prefix, _, suffix = self.release_subject_template.partition("{version}")
+        return prefix, suffix
+
     def version_of_release_subject(self, subject: str) -> str | None:
         """The version named by a release commit's subject, or None for any other commit."""
-        prefix, _, suffix = self.release_subject_template.partition("{version}")
+        prefix, suffix = self._release_affixes
         if len(subject) <= len(prefix) + len(suffix):
             return None
         if not (subject.startswith(prefix) and subject.endswith(suffix)):
