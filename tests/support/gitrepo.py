@@ -135,6 +135,8 @@ class GitRepo:
                 self.git("checkout", "-q", "-b", rest[0], *rest[1:])
             elif verb == "checkout":
                 self.git("checkout", "-q", rest[0])
+            elif verb == "pick":  # cherry-pick a commit (by ref) onto the current branch
+                self.git("cherry-pick", "--allow-empty", rest[0])
             elif verb == "merge":
                 message = rest[1] if len(rest) > 1 else f"Merge branch '{rest[0]}'"
                 self.git("merge", "-q", "--no-ff", "-m", message, rest[0])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,14 +115,21 @@ class Git:
             tags.append(Tag(name=name, sha=shas[:40]))
         return tags
 
-    def log(self, rev_range: str | None = None, *, first_parent: bool = False) -> Iterator[Commit]:
-        """Commits of ``rev_range`` (default: all of HEAD), newest first, parsed once."""
+    def log(
+        self,
+        rev_range: str | None = None,
+        *,
+        first_parent: bool = False,
+        revisions: Sequence[str] = (),
+    ) -> Iterator[Commit]:
+        """Commits of ``rev_range`` (default: all of HEAD), newest first, parsed once;
+        ``revisions`` are further revision arguments (``^tag``, ``--cherry-pick``, ...)."""
         if not self.has_commits():
             return
         args = ["log", f"--format={_RECORD}%H{_FIELD}%P{_FIELD}%B"]
         if first_parent:
             args.append("--first-parent")
-        args.append(rev_range or "HEAD")
+        args += [*revisions, rev_range or "HEAD", "--"]
         # Streamed: a thread drains git's output while this one parses, so git never waits
         # on a full pipe and its walk overlaps our parsing.
         proc = start(["git", "-C", str(self.root), *args])
@@ -156,6 +163,26 @@ class Git:
         if code != 0:
             last = err.strip().splitlines()[-1] if err.strip() else f"exit code {code}"
             raise StepFailed(f"git log failed: {last}")
+
+    def ls_files(self, *pathspecs: str) -> list[str]:
+        """Tracked files matching ``pathspecs`` (git's glob pathspecs), relative to the root."""
+        out = self._git("ls-files", "-z", "--", *pathspecs)
+        return [name for name in out.split("\0") if name]
+
+    def ignored(self, paths: Sequence[str]) -> list[str]:
+        """Those of ``paths`` that the repository's ignore rules would hide."""
+        if not paths:
+            return []
+        proc = run(
+            ["git", "-C", str(self.root), "check-ignore", "--no-index", "--stdin", "-z"],
+            input_text="\0".join(paths) + "\0",
+            check=False,
+        )
+        return [name for name in proc.stdout.split("\0") if name]
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        proc = run(["git", "-C", str(self.root), "merge-base", a, b], check=False)
+        return proc.stdout.strip() or None if proc.returncode == 0 else None
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         proc = run(

@@ -67,7 +67,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     lines = [f"wrote {rel}" for rel in report.written]
     lines += [f"kept  {rel} (exists; --force overwrites)" for rel in report.kept]
     lines += [f"note: {note}" for note in report.notes]
-    lines.append("next: `wheeltrain trusted-publishers` lists what to register on PyPI")
+    if report.found:
+        lines += ["", "found in the repository:"]
+        lines += [f"  {what}: {', '.join(items)}" for what, items in report.found.items()]
+    lines += ["", "left for the maintainer:"]
+    lines += [f"  {n}. {item}" for n, item in enumerate(report.todo, 1)]
     emit(args, "\n".join(lines), report.as_dict())
     return 0
 

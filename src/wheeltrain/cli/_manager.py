@@ -133,8 +133,9 @@ def cmd_current(args: argparse.Namespace) -> int:
     root = _root(args)
     project = load_project(root)
     git = Git.discover(root)
-    names = [t.name for t in git.tags(merged="HEAD")]
-    tag = tagsmod.latest(tagsmod.release_tags(names, project.tag_format))
+    from wheeltrain.stages.monthly import last_release
+
+    tag = last_release(git, project.tag_format) if git.has_commits() else None
     file_version = parse(project.version)
     held = stamp.read_versions(root, project.settings.locations)
     stray = {

@@ -47,7 +47,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def render_plan(plan: MonthlyPlan) -> str:
-    lines = [f"last release: {plan.last_tag or '(none)'}"]
+    last = plan.last_release or "(none)"
+    if plan.last_tag and plan.last_release != plan.last_tag:
+        last += f" (the line of {plan.last_tag})"
+    if plan.last_tag and not plan.base_reachable:
+        last += f"; {plan.last_tag} sits on a release branch, not in this branch's history"
+    lines = [f"last release: {last}"]
     if not plan.release:
         lines.append(f"no release: {plan.reason}")
         lines.append(f"{len(plan.commits)} commit(s) since, none releasable")

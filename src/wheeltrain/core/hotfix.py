@@ -136,11 +136,6 @@ def plan_hotfix(
     if base_tag not in names:
         raise UsageError(f"there is no tag {base_tag}: a hotfix starts from a released version")
     contained = set(ref_contains)
-    if base_tag not in contained:
-        raise UsageError(
-            f"the hotfix ref does not contain {base_tag}: run `wheeltrain hotfix start --base "
-            f"{base}` and cherry-pick the fix onto {hotfix_branch(base_tag)}"
-        )
     line = [t for t in line_tags(tags, base_version) if t.version.post is not None]
     index_line = [v for v in index_versions if v.post is not None and in_line(v, base_version)]
     taken_tags = {t.version.post for t in line if t.version.post is not None}
@@ -167,10 +162,15 @@ def plan_hotfix(
     latest_post = max(line, key=lambda t: t.version, default=None)
     previous = latest_post.name if latest_post else base_tag
     if previous not in contained:
-        raise UsageError(
-            f"the hotfix ref does not contain {previous}: post{number} would drop its fixes; "
-            f"build on {previous}"
+        # The ref must hold the line's newest release (a post release cut from main need not
+        # contain the base tag itself, when that sits on a release branch).
+        why = (
+            f"post{number} would drop its fixes; build on {previous}"
+            if previous != base_tag
+            else f"run `wheeltrain hotfix start --base {base}` and cherry-pick the fix onto "
+            f"{hotfix_branch(base_tag)}"
         )
+        raise UsageError(f"the hotfix ref does not contain {previous}: {why}")
     changes = [c for c in commits_since(previous) if not settings.is_release_commit(c.message)]
     if not changes:
         raise UsageError(

@@ -24,7 +24,6 @@ from wheeltrain.core.commits import Commit
 from wheeltrain.core.settings import ReleaseSettings
 from wheeltrain.core.tags import ReleaseTag, latest, tag_name
 from wheeltrain.core.versioning import BumpLevel, bump
-from wheeltrain.errors import StepFailed
 
 __all__ = ["MonthlyPlan", "base_tag", "plan_monthly"]
 
@@ -45,6 +44,10 @@ class MonthlyPlan:
     causes: tuple[Commit, ...]
     notes: str
     kind: str = field(default="monthly")
+    last_release: str | None = None  # the line's newest release (the base or its .postN)
+    base_reachable: bool = True  # False: the base tag sits on a release branch
+    body: str = ""  # the notes without their title: the changelog section's text
+    stepped_over: tuple[str, ...] = ()  # next versions that existed already (other branches)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -60,6 +63,8 @@ class MonthlyPlan:
             "commits": [c.as_dict() for c in self.commits],
             "causes": [c.sha for c in self.causes],
             "notes": self.notes,
+            "last_release": self.last_release,
+            "base_reachable": self.base_reachable,
         }
 
 
@@ -76,8 +81,14 @@ def plan_monthly(
     settings: ReleaseSettings,
     forced: BumpLevel | None = None,
     repo_url: str | None = None,
+    last_release: ReleaseTag | None = None,
+    base_reachable: bool = True,
 ) -> MonthlyPlan:
-    """Decide the monthly release from the commits since ``base`` (newest first)."""
+    """Decide the monthly release from the commits since ``base`` (newest first).
+
+    ``last_release`` is the line's newest release (``base`` or a post release of it);
+    ``base_reachable`` is False when the base tag sits on a release branch.
+    """
     last = base.version if base else ZERO
     wanted = [c for c in commits if c.level is not None]
     level = forced or max((c.level for c in wanted if c.level), default=None)
@@ -94,6 +105,8 @@ def plan_monthly(
         "forced": forced is not None,
         "commits": tuple(commits),
         "causes": causes,
+        "last_release": last_release.name if last_release else (base.name if base else None),
+        "base_reachable": base_reachable,
     }
     if effective is None or (level is None and settings.allow_zero_version):
         return MonthlyPlan(
@@ -108,12 +121,11 @@ def plan_monthly(
             **common,  # type: ignore[arg-type]
         )
     new = bump(last, effective)
-    taken = {v for v in existing_versions}
-    if new in taken:
-        raise StepFailed(
-            f"the next version {new} already exists as a tag that is not reachable from HEAD: "
-            "merge the branch that holds it, or delete the stray tag"
-        )
+    taken = set(existing_versions)
+    skipped = []
+    while new in taken:  # released already on another branch: the next free one
+        skipped.append(str(new))
+        new = bump(new, BumpLevel.PATCH)
     if forced:
         reason = f"{forced.label} release forced"
     else:
@@ -127,8 +139,11 @@ def plan_monthly(
                 if settings.allow_zero_version
                 else "; allow_zero_version = false makes it 1.0.0"
             )
+    if skipped:
+        reason += f"; {', '.join(skipped)} exist already, so {new}"
     next_tag = tag_name(settings.tag_format, str(new))
     notes = render_notes(commits, title=next_tag, repo_url=repo_url, settings=settings)
+    body = render_notes(commits, title=None, repo_url=repo_url, settings=settings)
     return MonthlyPlan(
         release=True,
         level=effective,
@@ -136,6 +151,8 @@ def plan_monthly(
         next_version=str(new),
         next_tag=next_tag,
         notes=notes,
+        body=body,
+        stepped_over=tuple(skipped),
         **common,  # type: ignore[arg-type]
     )
 

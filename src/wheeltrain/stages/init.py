@@ -13,14 +13,16 @@ from pathlib import Path
 
 import tomlkit
 
+from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.project import load_project
-from wheeltrain.errors import ConfigError
+from wheeltrain.core.config import canonical_name
+from wheeltrain.errors import ConfigError, WheeltrainError
 
 __all__ = ["PROFILES", "InitReport", "init", "render_files", "trusted_publishers"]
 
 PROFILES = ("mooncake", "single")
 WORKFLOWS = ("monthly-release.yaml", "hotfix-release.yaml", "release.yaml")
-ACTIONS = ("wheeltrain", "build", "check", "verify")
+ACTIONS = ("wheeltrain-setup", "wheeltrain-build", "wheeltrain-check", "wheeltrain-verify")
 _TAG_TRIGGER = re.compile(r"^\s*tags(-ignore)?\s*:", re.MULTILINE)
 
 
@@ -51,26 +53,39 @@ def render_files(install: str) -> dict[str, str]:
     return files
 
 
+#: Where ``init`` installs semantic-release's changelog template (a folder no common ignore
+#: rule hides; ``build/`` swallowed ``.github/actions/build`` in a real project).
+TEMPLATE_DIR = ".github/wheeltrain/changelog"
+_VERSION_ASSIGNMENT = r"^[[:space:]]*__version__[[:space:]]*(:[^=]*)?=[[:space:]]*[\"'][^\"']+[\"']"
+_TOKEN_SECRET = re.compile(r"secrets\.(PYPI_API_TOKEN|PYPI_TOKEN|PYPI_PASSWORD)\b")
+
+
 @dataclass
 class InitReport:
     written: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    found: dict[str, list[str]] = field(default_factory=dict)
+    todo: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
-        return {"written": self.written, "kept": self.kept, "notes": self.notes}
+        return {
+            "written": self.written,
+            "kept": self.kept,
+            "notes": self.notes,
+            "found": self.found,
+            "todo": self.todo,
+        }
 
 
-def _tag_workflows(root: Path, ours: set[str]) -> list[str]:
+def _workflow_texts(root: Path, ours: set[str]) -> dict[str, str]:
     folder = root / ".github" / "workflows"
-    found = []
+    texts = {}
     for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
         rel = str(path.relative_to(root))
-        if rel in ours:
-            continue
-        if _TAG_TRIGGER.search(path.read_text(encoding="utf-8", errors="replace")):
-            found.append(rel)
-    return found
+        if rel not in ours and path.is_file():
+            texts[rel] = path.read_text(encoding="utf-8", errors="replace")
+    return texts
 
 
 def _repository_url(root: Path) -> str:
@@ -78,6 +93,126 @@ def _repository_url(root: Path) -> str:
     if project.repo_url:
         return project.repo_url + ".git"
     return "https://github.com/OWNER/REPOSITORY.git"
+
+
+def version_locations(root: Path, version: str, git: Git | None) -> tuple[list[str], list[str]]:
+    """Every tracked file that holds the project version: ``[project].version`` of any
+    ``pyproject.toml`` and ``__version__`` assignments, as semantic-release names them."""
+    from wheeltrain.adapters.project import read_toml
+    from wheeltrain.core.stamping import read_variable
+
+    tomls = ["pyproject.toml:project.version"]
+    variables: list[str] = []
+    if git is None:
+        return tomls, variables
+    for rel in git.ls_files("pyproject.toml", "**/pyproject.toml"):
+        if rel == "pyproject.toml":
+            continue
+        try:
+            data = read_toml(root / rel)
+        except WheeltrainError:
+            continue
+        table = data.get("project")
+        if isinstance(table, dict) and table.get("version") == version:
+            tomls.append(f"{rel}:project.version")
+    proc = git.run_git("grep", "-l", "-E", _VERSION_ASSIGNMENT, "--", "*.py", check=False)
+    for rel in sorted(filter(None, proc.splitlines())):
+        try:
+            text = (root / rel).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if version in read_variable(text, "__version__"):
+            variables.append(f"{rel}:__version__")
+    return tomls, variables
+
+
+def add_commit_msg_hook(text: str, hook: str) -> str | None:
+    """``text`` (an existing ``.pre-commit-config.yaml``) with wheeltrain's commit-msg hook
+    added and every existing byte kept; ``None`` when a commitizen hook is there already.
+
+    The hook's ``- repo: local`` entry is appended to the ``repos:`` list in the list's own
+    indentation, and ``commit-msg`` is added to ``default_install_hook_types`` (or the key
+    is added) so that a plain ``pre-commit install`` installs it.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    yaml = YAML(typ="rt")
+    try:
+        data = yaml.load(text)
+    except YAMLError as exc:
+        raise ConfigError(
+            f".pre-commit-config.yaml is not valid YAML ({exc}): fix it first"
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("repos", []), list):
+        raise ConfigError(".pre-commit-config.yaml has no repos: list: fix it first")
+    for repo in data.get("repos", []):
+        for entry in repo.get("hooks", []) if isinstance(repo, dict) else []:
+            if isinstance(entry, dict) and (
+                entry.get("id") in ("commitizen", "conventional-commit-message")
+                or "cz check" in str(entry.get("entry", ""))
+            ):
+                return None
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    body = hook.split("repos:\n", 1)[1]  # our template's "  - repo: local" block
+    block = body.splitlines(keepends=True)
+    items = [ln for ln in lines if re.match(r"^\s*- +repo:", ln)]
+    indent = re.match(r"^(\s*)-", items[0])[1] if items else "  "  # type: ignore[index]
+    ours = re.match(r"^(\s*)-", block[0])[1]  # type: ignore[index]
+    block = [indent + ln[len(ours) :] if ln.startswith(ours) else ln for ln in block]
+    if "repos" not in data:
+        lines.append("repos:\n")
+        insert_at = len(lines)
+    else:
+        start = next(k for k, ln in enumerate(lines) if re.match(r"^repos\s*:", ln))
+        insert_at = len(lines)
+        for k in range(start + 1, len(lines)):  # the list ends at the next top-level key
+            if re.match(r"^[A-Za-z_][\w-]*\s*:", lines[k]):
+                insert_at = k
+                break
+        while insert_at > start + 1 and not lines[insert_at - 1].strip():
+            insert_at -= 1
+    lines[insert_at:insert_at] = block
+    types = data.get("default_install_hook_types")
+    if types is None:
+        repos_line = next(
+            (k for k, ln in enumerate(lines) if re.match(r"^repos\s*:", ln)), len(lines)
+        )
+        lines.insert(repos_line, "default_install_hook_types: [pre-commit, commit-msg]\n")
+    elif isinstance(types, list) and "commit-msg" not in types:
+        k = next(k for k, ln in enumerate(lines) if ln.startswith("default_install_hook_types"))
+        inline = re.match(
+            r"^(default_install_hook_types\s*:\s*\[)(.*)(\].*)$", lines[k].rstrip("\n")
+        )
+        if inline is None:
+            raise ConfigError(
+                ".pre-commit-config.yaml: add commit-msg to default_install_hook_types by hand"
+            )
+        lines[k] = f"{inline[1]}{inline[2]}, commit-msg{inline[3]}\n"
+    new = "".join(lines)
+    check = yaml.load(new)
+    if len(check.get("repos", [])) != len(data.get("repos", [])) + 1:
+        raise ConfigError(
+            ".pre-commit-config.yaml could not be extended safely: add the hook by hand"
+        )
+    return new
+
+
+def _other_distributions(root: Path, git: Git | None, name: str, ours: set[str]) -> list[str]:
+    """Distribution names the repository's release scripts use besides ``ours``."""
+    if git is None:
+        return []
+    pattern = re.compile(r"(?<![\w-])" + re.escape(name) + r"(?:-[a-z0-9]+)+(?![\w.-])")
+    found: set[str] = set()
+    for rel in git.ls_files(".github/**", "scripts/**", "*.sh"):
+        try:
+            text = (root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        found.update(m.lower() for m in pattern.findall(text))
+    return sorted(found - {canonical_name(d) for d in ours} - {name})
 
 
 def init(
@@ -89,44 +224,103 @@ def init(
     branch: str = "main",
     config: bool = True,
 ) -> InitReport:
+    """Write the release files into ``root``: everything is checked first, then all is
+    written (a path that exists as a folder, an ignored path or a bad existing file stops
+    ``init`` before it writes anything)."""
     if profile not in PROFILES:
         raise ConfigError(f"unknown profile {profile!r}: use one of {', '.join(PROFILES)}")
     project = load_project(root)
+    try:
+        git: Git | None = Git.discover(root)
+    except ConfigError:
+        git = None
     report = InitReport()
     files = render_files(install)
-    tag_workflows = _tag_workflows(root, set(files))
+    settings = project.settings
+    template_rel = f"{TEMPLATE_DIR}/{settings.changelog_file}.j2"
+    files[template_rel] = _template("changelog", "CHANGELOG.md.j2")
+    files[".github/workflows/pr-title.yaml"] = _template("pr-title.yaml")
+    workflows = _workflow_texts(root, set(files))
+    tag_workflows = [rel for rel, text in workflows.items() if _TAG_TRIGGER.search(text)]
     if tag_workflows and not force:
         files.pop(".github/workflows/release.yaml")
         report.notes.append(
             f"{', '.join(tag_workflows)} already release pushed tags: kept as they are, so "
             "release.yaml was not added (--force adds it; then disable the old trigger)"
         )
+    # Decide every write before making any.
+    writes: dict[str, str] = {}
     for rel, text in files.items():
         path = root / rel
+        if rel == ".pre-commit-config.yaml" and path.is_file() and not force:
+            merged = add_commit_msg_hook(path.read_text(encoding="utf-8"), text)
+            if merged is None:
+                report.kept.append(rel)
+            else:
+                writes[rel] = merged
+            continue
         if path.exists() and not force:
             report.kept.append(rel)
             continue
+        writes[rel] = text
+    tomls, variables = version_locations(root, project.version, git)
+    report.found["version locations"] = [*tomls, *variables]
+    changelog = settings.changelog_file
+    if config and not (root / changelog).exists():
+        writes[changelog] = f"# Changelog\n\n{settings.insertion_flag}\n"
+    for rel in writes:
+        path = root / rel
+        if path.is_dir():
+            raise ConfigError(f"{rel} is a folder where init writes a file: move it and retry")
+        for parent in Path(rel).parents:
+            if parent != Path() and (root / parent).exists() and not (root / parent).is_dir():
+                raise ConfigError(
+                    f"{parent} is a file where init needs a folder: move it and retry"
+                )
+    hidden = git.ignored(sorted(writes)) if git is not None else []
+    if hidden:
+        raise ConfigError(
+            f"the repository's ignore rules would hide {', '.join(hidden)}: change the "
+            ".gitignore rule (or add a `!` exception) and retry"
+        )
+    pyproject_text = (
+        _tables(root, project.name, profile, branch, force, report, tomls, variables)
+        if config
+        else None
+    )
+    for rel, text in writes.items():
+        path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         report.written.append(rel)
-    if config:
-        _add_tables(root, project.name, profile, branch, force, report)
+    if pyproject_text is not None:
+        (root / "pyproject.toml").write_text(pyproject_text, encoding="utf-8")
+    _findings(root, git, project.name, workflows, tag_workflows, report)
     return report
 
 
-def _add_tables(
-    root: Path, name: str, profile: str, branch: str, force: bool, report: InitReport
-) -> None:
+def _tables(
+    root: Path,
+    name: str,
+    profile: str,
+    branch: str,
+    force: bool,
+    report: InitReport,
+    tomls: list[str],
+    variables: list[str],
+) -> str | None:
+    """The new pyproject.toml text with the two tables, or None when nothing changes."""
     path = root / "pyproject.toml"
     doc = tomlkit.parse(path.read_text(encoding="utf-8"))
     tool = doc.setdefault("tool", tomlkit.table(is_super_table=True))
     import_name = re.sub(r"[^A-Za-z0-9_]", "_", name).lower()
     snippets = {
         "semantic_release": _template("semantic-release.toml")
-        .replace("@@REMOTE@@", _repository_url(root))
-        .replace("@@BRANCH@@", branch),
+        .replace("@@REMOTE@@", _toml_string(_repository_url(root)))
+        .replace("@@BRANCH@@", _toml_string(branch))
+        .replace("@@TEMPLATE_DIR@@", TEMPLATE_DIR),
         "wheeltrain": _template("profiles", f"{profile}.toml")
-        .replace("@@NAME@@", name)
+        .replace("@@NAME@@", _toml_string(name))
         .replace("@@IMPORT@@", import_name),
     }
     changed = False
@@ -134,15 +328,78 @@ def _add_tables(
         if key in tool and not force:
             report.kept.append(f"pyproject.toml [tool.{key}]")
             continue
-        tool[key] = tomlkit.parse(snippet)["tool"][key]
+        table = tomlkit.parse(snippet)["tool"][key]
+        if key == "semantic_release":
+            table["version_toml"] = tomls
+            if variables:
+                table["version_variables"] = variables
+        tool[key] = table
         report.written.append(f"pyproject.toml [tool.{key}]")
         changed = True
-    if changed:
-        path.write_text(tomlkit.dumps(doc), encoding="utf-8")
-    changelog = root / "CHANGELOG.md"
-    if not changelog.exists():
-        changelog.write_text("# Changelog\n\n<!-- version list -->\n", encoding="utf-8")
-        report.written.append("CHANGELOG.md")
+    return tomlkit.dumps(doc) if changed else None
+
+
+def _toml_string(value: str) -> str:
+    """``value`` for use inside a TOML basic string (the templates hold "@@NAME@@")."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _findings(
+    root: Path,
+    git: Git | None,
+    name: str,
+    workflows: dict[str, str],
+    tag_workflows: list[str],
+    report: InitReport,
+) -> None:
+    """What init saw in the repository, and what the maintainer must still do."""
+    from wheeltrain.adapters.project import load_project as reload
+
+    project = reload(root)
+    table = project.wheeltrain or {}
+    variants = table.get("variants", {}) if isinstance(table, dict) else {}
+    dists = {
+        str(v.get("distribution"))
+        for v in (variants.values() if isinstance(variants, dict) else [])
+        if isinstance(v, dict) and v.get("distribution")
+    }
+    configured = set(project.settings.version_toml) | set(project.settings.version_variables)
+    missing = [loc for loc in report.found["version locations"] if loc not in configured]
+    if missing:
+        report.todo.append(
+            f"the version also lives in {', '.join(missing)}: add it to "
+            "[tool.semantic_release] version_toml / version_variables (init kept your table)"
+        )
+    if tag_workflows:
+        report.found["tag-triggered workflows"] = tag_workflows
+        report.todo.append(
+            f"{', '.join(tag_workflows)} start on pushed tags; a tag pushed by a job with "
+            "GITHUB_TOKEN starts no workflow, so wheeltrain's release jobs publish themselves: "
+            "remove the tag triggers once wheeltrain releases, or keep them and skip "
+            "wheeltrain's publish jobs"
+        )
+    token_users = sorted(rel for rel, text in workflows.items() if _TOKEN_SECRET.search(text))
+    if token_users:
+        report.found["workflows using a PyPI API token"] = token_users
+        report.todo.append(
+            f"{', '.join(token_users)} upload with a PyPI API token: wheeltrain publishes with "
+            "trusted publishing; register the publishers (`wheeltrain trusted-publishers`) "
+            "and delete the token secret when the old workflows are gone"
+        )
+    others = _other_distributions(root, git, name, dists)
+    if others:
+        report.found["other distributions"] = others
+        report.todo.append(
+            f"the release scripts also publish {', '.join(others)}: add a variant for each "
+            "one wheeltrain should release, or keep releasing them the old way"
+        )
+    report.todo.append(
+        "run `pre-commit install` so every commit message is checked (commit-msg hook)"
+    )
+    report.todo.append(
+        "create the GitHub environment `pypi` and register the trusted publishers "
+        "(`wheeltrain trusted-publishers`)"
+    )
 
 
 def trusted_publishers(distributions: list[str], repository: str) -> list[dict[str, str]]:

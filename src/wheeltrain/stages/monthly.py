@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,8 +11,10 @@ from packaging.version import Version
 from wheeltrain.adapters import semrel, stamp
 from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.project import load_project
+from wheeltrain.core.changelog import insert_section
 from wheeltrain.core.planning import MonthlyPlan, plan_monthly
-from wheeltrain.core.tags import ReleaseTag, release_tags, tag_name
+from wheeltrain.core.settings import ReleaseSettings
+from wheeltrain.core.tags import ReleaseTag, line_tags, release_tags, tag_name
 from wheeltrain.core.versioning import BumpLevel
 from wheeltrain.errors import ConfigError, StepFailed
 from wheeltrain.stages.common import cut_at
@@ -22,11 +25,11 @@ __all__ = ["MonthlyResult", "make_plan", "release"]
 _PROBES = 3
 
 
-def find_base(
-    git: Git, tags: list[ReleaseTag], shas: dict[str, str], ref: str
+def _reachable_base(
+    git: Git, finals: list[ReleaseTag], shas: dict[str, str], ref: str
 ) -> ReleaseTag | None:
-    """The highest final release tag reachable from ``ref``, asking git as little as possible."""
-    finals = sorted((t for t in tags if t.is_final), key=lambda t: t.version, reverse=True)
+    """The highest final release tag reachable from ``ref``, asking git as little as possible
+    (``finals`` highest first)."""
     for tag in finals[:_PROBES]:
         if git.is_ancestor(shas[tag.name], ref):
             return tag
@@ -34,6 +37,61 @@ def find_base(
         return None
     reachable = {t.name for t in git.tags(merged=ref)}
     return next((t for t in finals if t.name in reachable), None)
+
+
+@dataclass(frozen=True)
+class Base:
+    """Where the next monthly release starts from."""
+
+    tag: ReleaseTag | None  # the newest final release of the line
+    reachable: bool  # whether ``tag`` is an ancestor of the ref (else: on a release branch)
+    last: ReleaseTag | None  # the line's newest release: ``tag`` or its latest post release
+
+
+def find_base(git: Git, tags: list[ReleaseTag], shas: dict[str, str], ref: str) -> Base:
+    """The newest final release of the line that ``ref`` is on.
+
+    That is the highest final release reachable from ``ref``, or a higher one whose tag sits on
+    a release branch forked from ``ref``'s history after it (``release/vX.Y.Z`` cut from
+    ``main``: the tag is not an ancestor of ``main``, yet it is the release ``main`` follows).
+    A maintenance branch forked before the reachable base belongs to an older line and is
+    never the base.
+    """
+    finals = sorted((t for t in tags if t.is_final), key=lambda t: t.version, reverse=True)
+    reachable = _reachable_base(git, finals, shas, ref)
+    base, is_reachable = reachable, True
+    for tag in finals:
+        if reachable is not None and tag.version <= reachable.version:
+            break
+        fork = git.merge_base(shas[tag.name], ref)
+        if fork is None:
+            continue
+        if reachable is None or git.is_ancestor(shas[reachable.name], fork):
+            base, is_reachable = tag, False
+            break
+    last = line_tags(tags, base.version)[-1] if base is not None else None
+    return Base(base, is_reachable, last)
+
+
+def _shipped(base: ReleaseTag, tags: list[ReleaseTag]) -> list[str]:
+    """Revision arguments for the commits of a release whose base is on a release branch:
+    not in the base (nor cherry-picked into it: same patch id), nor in a post release of it."""
+    posts = [t.name for t in line_tags(tags, base.version) if t.version.post is not None]
+    return ["--cherry-pick", "--right-only", *(f"^{name}" for name in posts)]
+
+
+def last_release(git: Git, tag_format: str, ref: str = "HEAD") -> ReleaseTag | None:
+    """The release ``ref`` stands on, as ``current`` and ``plan`` both name it: the newest
+    release of its line (see :func:`find_base`), or a newer pre-release in its history."""
+    all_tags = git.tags()
+    shas = {t.name: t.sha for t in all_tags}
+    tags = release_tags(shas, tag_format)
+    found = find_base(git, tags, shas, ref).last
+    newer = [t for t in tags if found is None or t.version > found.version]
+    if newer:
+        reachable = {t.name for t in git.tags(merged=ref)}
+        newer = [t for t in newer if t.name in reachable]
+    return max([*newer, *([found] if found else [])], key=lambda t: t.version, default=None)
 
 
 def make_plan(root: Path, forced: BumpLevel | None = None, ref: str = "HEAD") -> MonthlyPlan:
@@ -49,16 +107,24 @@ def make_plan(root: Path, forced: BumpLevel | None = None, ref: str = "HEAD") ->
     all_tags = git.tags()
     shas = {t.name: t.sha for t in all_tags}
     tags = release_tags(shas, project.tag_format)
-    if not tags and _released_before(project.version):
+    if not any(t.is_final for t in tags) and _released_before(project.version):
         raise ConfigError(
-            f"this clone has no release tags, yet pyproject.toml says {project.version}: fetch "
+            f"this clone has no final release tag, yet pyproject.toml says {project.version}: fetch "
             "the tags (`git fetch --tags`), or tag the last release as "
             f"{tag_name(project.tag_format, project.version)}"
         )
-    base = find_base(git, tags, shas, ref)
-    commits = list(git.log(f"{base.name}..{ref}" if base else ref))
+    found = find_base(git, tags, shas, ref)
+    base = found.tag
+    if base is None:
+        commits = list(git.log(ref))
+    elif found.reachable:
+        commits = list(git.log(f"{base.name}..{ref}"))
+    else:
+        commits = list(git.log(f"{base.name}...{ref}", revisions=_shipped(base, tags)))
     return plan_monthly(
         base=base,
+        last_release=found.last,
+        base_reachable=found.reachable,
         commits=commits,
         existing_versions=[t.version for t in tags],
         settings=project.settings,
@@ -96,18 +162,56 @@ class MonthlyResult:
         }
 
 
-def release(root: Path, plan: MonthlyPlan, *, push: bool, remote: str = "origin") -> MonthlyResult:
-    """Execute ``plan``: let semantic-release stamp/changelog/commit/tag, check that it made
-    exactly the planned release, then push atomically.
+#: Where ``release`` leaves the prepared changelog for the template ``init`` installs (inside
+#: ``.git``: never committed, and the template reads it relative to the repository root).
+PREPARED_CHANGELOG = ".git/wheeltrain/CHANGELOG.md"
+#: What marks the installed template as wheeltrain's (it reads the prepared changelog).
+TEMPLATE_MARK = PREPARED_CHANGELOG
 
-    When what semantic-release made disagrees with the plan, the release commit and tag are
-    removed again and nothing is pushed.
+
+def template_installed(root: Path, settings: ReleaseSettings) -> bool:
+    """Whether semantic-release renders the changelog with wheeltrain's template."""
+    template = root / settings.template_dir / f"{settings.changelog_file}.j2"
+    try:
+        return TEMPLATE_MARK in template.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def changelog_text(root: Path, settings: ReleaseSettings, section: str) -> str:
+    """The whole changelog with ``section`` inserted where semantic-release inserts."""
+    path = root / settings.changelog_file
+    try:
+        old = path.read_text(encoding="utf-8") if path.exists() else None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {settings.changelog_file}: {exc}") from None
+    return insert_section(old, section, settings.insertion_flag)
+
+
+def release(
+    root: Path,
+    plan: MonthlyPlan,
+    *,
+    push: bool,
+    remote: str = "origin",
+    today: datetime.date | None = None,
+) -> MonthlyResult:
+    """Execute ``plan``: stamp, write the changelog, commit and tag exactly the planned
+    release, check it, then push atomically.
+
+    semantic-release cuts the release when it can see the plan's base (its own history rule);
+    its changelog is rendered by wheeltrain's template from the plan's notes. When the base sits
+    on a release branch, semantic-release cannot follow the plan, so wheeltrain cuts the
+    release itself in the same shape (files, changelog, commit message, tag). Whatever goes
+    wrong locally is undone: the work tree, the commit and the tag are as before, nothing is
+    pushed.
     """
 
     git = Git.discover(root)
     project = load_project(git.root)
+    settings = project.settings
     if not plan.release:
-        cut = cut_at(git, project.settings)
+        cut = cut_at(git, settings)
         if cut is not None and push:  # an earlier run tagged but did not push: finish it
             branch = git.current_branch()
             if branch is None:
@@ -117,8 +221,8 @@ def release(root: Path, plan: MonthlyPlan, *, push: bool, remote: str = "origin"
                 plan, str(cut.version), cut.tag, git.head(), pushed=True, resumed=True
             )
         return MonthlyResult(plan, None, None, None, pushed=False)
-    stamp.check_locations(git.root, project.settings.locations)
-    forced = plan.level if plan.forced else None
+    assert plan.next_version is not None and plan.next_tag is not None  # noqa: S101 - release
+    stamp.check_locations(git.root, settings.locations)
     if git.status_porcelain():
         raise ConfigError(
             f"{git.root} has uncommitted changes: commit or stash them before releasing"
@@ -126,14 +230,47 @@ def release(root: Path, plan: MonthlyPlan, *, push: bool, remote: str = "origin"
     branch = git.current_branch()
     if branch is None:
         raise ConfigError("HEAD is detached: check out the release branch first")
+    date = (today or datetime.datetime.now(datetime.timezone.utc).date()).isoformat()
+    section = f"## {plan.next_tag} ({date})\n\n{plan.body}"
+    text = changelog_text(git.root, settings, section)
+    follows = plan.base_reachable and not plan.stepped_over
+    templated = template_installed(git.root, settings) and (git.root / ".git").is_dir()
     before = git.head()
-    semrel.stamp_and_tag(git.root, forced)
+    prepared = git.root / PREPARED_CHANGELOG
+    try:
+        if follows:
+            if templated:
+                prepared.parent.mkdir(parents=True, exist_ok=True)
+                prepared.write_text(text, encoding="utf-8")
+            semrel.stamp_and_tag(git.root, plan.level if plan.forced else None)
+        else:
+            written = stamp.stamp(git.root, settings.locations, plan.next_version)
+            target = git.root / settings.changelog_file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+            git.add(sorted({str(p.relative_to(git.root)) for p in [*written, target]}))
+            git.commit(f"{settings.release_message(plan.next_version)}\n\n{plan.notes}")
+            git.tag_annotated(plan.next_tag, f"{plan.next_tag}\n\n{plan.notes}")
+    except (StepFailed, ConfigError, OSError) as exc:
+        _undo(git, before)
+        kind = ConfigError if isinstance(exc, ConfigError) else StepFailed
+        raise kind(f"release {plan.next_version} stopped, nothing was kept: {exc}") from None
+    finally:
+        prepared.unlink(missing_ok=True)
     problems = _disagreements(git, plan)
+    if templated or not follows:
+        try:
+            written_text = (git.root / settings.changelog_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            written_text = ""
+        if written_text.rstrip("\n") != text.rstrip("\n"):
+            problems.append(f"{settings.changelog_file} is not the planned changelog")
     if problems:
         _undo(git, before)
+        who = "semantic-release and the plan" if follows else "the release and the plan"
         raise StepFailed(
-            "semantic-release and the plan disagree (" + "; ".join(problems) + "): "
-            "its commit and tag were removed, nothing was pushed"
+            f"{who} disagree (" + "; ".join(problems) + "): "
+            "the release commit and tag were removed, nothing was pushed"
         )
     head = git.head()
     if push:
@@ -158,9 +295,10 @@ def _disagreements(git: Git, plan: MonthlyPlan) -> list[str]:
 
 
 def _undo(git: Git, before: str) -> None:
+    """Back to ``before``: tags on commits made since, the commits, and stamped files."""
     head = git.rev_parse("HEAD")
-    for tag in git.tags():
-        if tag.sha == head and head != before:
-            git.delete_tag(tag.name)
     if head != before:
-        git.reset_hard(before)
+        for tag in git.tags():
+            if tag.sha == head:
+                git.delete_tag(tag.name)
+    git.reset_hard(before)
