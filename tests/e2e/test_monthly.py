@@ -58,13 +58,29 @@ def test_hotfix_and_prerelease_tags_are_not_the_base(psr_repo: GitRepo, cli: Cli
     assert data["last_tag"] == "v0.3.9" and data["next_version"] == "0.3.10"
 
 
-def test_an_existing_version_is_never_proposed(psr_repo: GitRepo, cli: Cli) -> None:
+def test_a_release_branch_tag_is_the_base_and_existing_versions_are_stepped_over(
+    psr_repo: GitRepo, cli: Cli
+) -> None:
+    # v0.3.10 was cut on a branch forked after v0.3.9: main's next release follows it.
     psr_repo.build(
-        [("branch", "elsewhere"), "fix: x", ("tag", "v0.3.10"), ("checkout", "main"), "fix: y"]
+        [
+            "fix: on main first",
+            ("branch", "release/v0.3.10"),
+            "fix: x",
+            ("tag", "v0.3.10"),
+            ("checkout", "main"),
+        ]
     )
-    result = cli("plan", "--project", str(psr_repo.root))
-    assert result.code == 1
-    assert "0.3.10 already exists as a tag" in result.err
+    psr_repo.build(["fix: y"])
+    plan = cli("plan", "--json", "--project", str(psr_repo.root)).json()
+    assert (plan["last_tag"], plan["next_version"]) == ("v0.3.10", "0.3.11")
+    # A stray tag of the next version on a branch forked before the base is stepped over.
+    psr_repo.build(
+        [("branch", "stray", "v0.3.9~1"), "fix: z", ("tag", "v0.3.11"), ("checkout", "main")]
+    )
+    again = cli("plan", "--json", "--project", str(psr_repo.root)).json()
+    assert (again["last_tag"], again["next_version"]) == ("v0.3.10", "0.3.12")
+    assert "0.3.11 exist already" in again["reason"]
 
 
 def test_release_monthly_stamps_changelog_commits_and_tags(psr_repo: GitRepo, cli: Cli) -> None:
@@ -117,18 +133,20 @@ def test_release_monthly_pushes_commit_and_tag_atomically(
 
 
 def test_disagreement_stops_before_anything_is_pushed(psr_repo: GitRepo, cli: Cli) -> None:
-    """A stray higher tag elsewhere makes semantic-release's forced bump differ from the plan."""
-    psr_repo.build(
-        [("branch", "side"), "fix: side", ("tag", "v0.9.0"), ("checkout", "main"), "fix: on main"]
+    """Parser options that make semantic-release read a fix as a minor release: it would cut
+    0.4.0 where the plan says 0.3.10, so its commit and tag are removed again."""
+    pyproject = psr_repo.root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text()
+        + '\n[tool.semantic_release.commit_parser_options]\nminor_tags = ["feat", "fix"]\n'
     )
+    psr_repo.build(["chore: parser options", "fix: on main"])
     before = psr_repo.head()
-    result = cli(
-        "release", "monthly", "--level", "patch", "--no-push", "--project", str(psr_repo.root)
-    )
+    result = cli("release", "monthly", "--no-push", "--project", str(psr_repo.root))
     assert result.code == 1
     assert "semantic-release and the plan disagree" in result.err
     assert psr_repo.head() == before
-    assert psr_repo.git("tag", "--list", "v0.9.1", "v0.3.10") == ""
+    assert psr_repo.git("tag", "--list", "v0.4.0", "v0.3.10") == ""
     assert psr_repo.git("status", "--porcelain", "--untracked-files=no") == ""
 
 

@@ -65,10 +65,25 @@ def test_current_check_fails_on_disagreement(repo: GitRepo, cli: Cli) -> None:
     assert result.err.count("\n") == 1
 
 
-def test_current_only_sees_tags_reachable_from_head(repo: GitRepo, cli: Cli) -> None:
+def test_current_follows_the_line_not_every_branch(repo: GitRepo, cli: Cli) -> None:
     repo.build(
-        [("tag", "v0.1.0"), ("branch", "other"), "fix: x", ("tag", "v0.2.0"), ("checkout", "main")]
+        [
+            ("tag", "v0.1.0"),
+            ("branch", "old-maintenance"),
+            "fix: x",
+            ("tag", "v0.0.9"),
+            ("checkout", "main"),
+            "fix: y",
+            ("branch", "release/v0.2.0"),
+            "fix: z",
+            ("tag", "v0.2.0"),
+            ("checkout", "main"),
+        ]
     )
+    # the release branch forked from main after v0.1.0 holds main's latest release
+    assert cli("current", "--project", str(repo.root), "--json").json()["tag"] == "v0.2.0"
+    repo.build([("checkout", "old-maintenance")])
+    # a maintenance branch forked before v0.2.0 stays on its own line
     assert cli("current", "--project", str(repo.root), "--json").json()["tag"] == "v0.1.0"
 
 

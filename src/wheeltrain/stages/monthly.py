@@ -52,10 +52,10 @@ def find_base(git: Git, tags: list[ReleaseTag], shas: dict[str, str], ref: str) 
     """The newest final release of the line that ``ref`` is on.
 
     That is the highest final release reachable from ``ref``, or a higher one whose tag sits on
-    a release branch forked from ``ref``'s history after it (``release/vX.Y.Z`` cut from
-    ``main``: the tag is not an ancestor of ``main``, yet it is the release ``main`` follows).
-    A maintenance branch forked before the reachable base belongs to an older line and is
-    never the base.
+    a release branch forked from ``ref``'s history strictly after it (``release/vX.Y.Z`` cut
+    from ``main``: the tag is not an ancestor of ``main``, yet it is the release ``main``
+    follows). A branch forked at or before the reachable base (a hotfix branch starts at its
+    base tag) belongs to another line and is never the base.
     """
     finals = sorted((t for t in tags if t.is_final), key=lambda t: t.version, reverse=True)
     reachable = _reachable_base(git, finals, shas, ref)
@@ -66,7 +66,10 @@ def find_base(git: Git, tags: list[ReleaseTag], shas: dict[str, str], ref: str) 
         fork = git.merge_base(shas[tag.name], ref)
         if fork is None:
             continue
-        if reachable is None or git.is_ancestor(shas[reachable.name], fork):
+        # strictly after: a hotfix branch that starts at the base tag itself is another line
+        if reachable is None or (
+            fork != shas[reachable.name] and git.is_ancestor(shas[reachable.name], fork)
+        ):
             base, is_reachable = tag, False
             break
     last = line_tags(tags, base.version)[-1] if base is not None else None
