@@ -267,3 +267,43 @@ def test_pip_in_smoke_sees_no_site_configuration() -> None:
     assert "LD_LIBRARY_PATH" not in env and env["CUDA_VISIBLE_DEVICES"] == ""
     proc = subprocess.run(["pip", "config", "list"], env=env, capture_output=True, text=True)
     assert "find-links" not in proc.stdout and "extra-index-url" not in proc.stdout
+
+
+def test_verify_all_variants_in_the_form_people_type_names_the_drift(
+    tmp_path: Path, index: LocalIndex, cli: Cli
+) -> None:
+    # 0.3.14 was released only by hand, for the CUDA 13 distribution.
+    cuda13 = "mooncake-transfer-engine-cuda13"
+    index.upload(
+        [
+            make_wheel(
+                tmp_path / "d",
+                cuda13,
+                "0.3.14",
+                "cp312-cp312-manylinux_2_28_x86_64",
+                module="mooncake",
+            )
+        ]
+    )
+    args = ("--index-url", index.simple_url, "--project", str(EXAMPLE))
+    result = cli("verify", "--all-variants", "mooncake-transfer-engine", "0.3.14", *args)
+    assert result.code == 1, result.err
+    assert "mooncake-transfer-engine 0.3.14 is not on" in result.out
+    assert (
+        f"note: {cuda13}: not part of a monthly release (it is released by: manual, hotfix); "
+        "the index has 0.3.14 of it"
+    ) in result.out
+    assert (
+        f"0.3.14 exists only for {cuda13}; mooncake-transfer-engine, "
+        "mooncake-transfer-engine-non-cuda lack it"
+    ) in result.out
+    data = cli("verify", "--all-variants", "0.3.14", "--json", *args).json()
+    assert data["present"] == {
+        "mooncake-transfer-engine": False,
+        "mooncake-transfer-engine-non-cuda": False,
+        cuda13: True,
+    }
+    wrong = cli("verify", "--all-variants", "numpy", "0.3.14", *args)
+    assert wrong.code == 2 and "is not a distribution of this project" in wrong.err
+    hotfix = cli("verify", "--all-variants", "0.3.14.post1", "--json", *args).json()
+    assert not any("not part of a hotfix release" in n for n in hotfix["notes"])  # all three

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from packaging.version import Version
+
 from wheeltrain.adapters.project import load_project
 from wheeltrain.cli._matrix import add_selection, dist_files, load_config, selected
 from wheeltrain.cli._output import emit
@@ -96,32 +98,53 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_all(args: argparse.Namespace) -> int:
-    """`verify --all-variants VERSION`: the whole release, every variant in lockstep."""
+    """`verify --all-variants [DIST] VERSION`: the whole release, every variant in lockstep."""
+    from packaging.utils import canonicalize_name
+
     from wheeltrain.adapters.index import IndexClient
-    from wheeltrain.stages.pipeline import verify_step
+    from wheeltrain.stages.pipeline import select, verify_all
 
     project = load_project(Path(args.project))
     config = load_config(project)
-    if len(args.target) != 1:
-        raise UsageError("with --all-variants give only the version: verify --all-variants 0.4.0")
-    version = validate_for_release(args.target[0]).canonical
-    args.event = args.event or "monthly"
-    targets = selected(args, config)
+    if len(args.target) not in (1, 2):
+        raise UsageError(
+            "with --all-variants give the version, optionally after a distribution: "
+            "verify --all-variants [DIST] 0.4.0"
+        )
+    if len(args.target) == 2:
+        names = {canonicalize_name(v.distribution) for v in config.variants}
+        names.add(canonicalize_name(project.name))
+        if canonicalize_name(args.target[0]) not in names:
+            raise UsageError(
+                f"{args.target[0]!r} is not a distribution of this project: use one of "
+                + ", ".join(sorted(names))
+            )
+    version = validate_for_release(args.target[-1]).canonical
+    if args.event is None:
+        args.event = "hotfix" if Version(version).post is not None else "monthly"
+    targets = select(
+        config, args.event, variants=args.variant, pythons=args.python, archs=args.arch
+    )
     client = IndexClient(args.index_url, timeout=args.timeout, attempts=args.retries + 1)
     local = dist_files(Path(args.dist)) if args.dist else []
-    report = verify_step(client, config, targets, version, local=local, wait=args.wait)
+    report = verify_all(
+        client, config, version, event=args.event, targets=targets, local=local, wait=args.wait
+    )
+    notes = "".join(f"\n  note: {n}" for n in report.notes)
     if report.ok:
         emit(
             args,
-            f"ok: {len(report.checked)} file(s) of {version} on {client.where}, every variant "
-            "in lockstep" + (", sha256 as built" if local else ""),
+            f"ok: {len(report.checked)} file(s) of the {args.event} release {version} on "
+            f"{client.where}, every variant of it in lockstep"
+            + (", sha256 as built" if local else "")
+            + notes,
             report.as_dict(),
         )
         return 0
     emit(
         args,
-        f"{len(report.problems)} problem(s) with {version} on {client.where}:\n"
-        + "\n".join(f"  {p}" for p in report.problems),
+        f"{len(report.problems)} problem(s) with the {args.event} release {version} on "
+        f"{client.where}:\n" + "\n".join(f"  {p}" for p in report.problems) + notes,
         report.as_dict(),
     )
     return 1

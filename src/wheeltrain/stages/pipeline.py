@@ -18,7 +18,7 @@ from packaging.version import Version
 
 from wheeltrain.adapters import builder
 from wheeltrain.adapters.index import IndexClient
-from wheeltrain.core.config import TrainConfig, Variant
+from wheeltrain.core.config import TrainConfig, Variant, canonical_name
 from wheeltrain.core.matrix import BuildTarget, expected_files, select_targets
 from wheeltrain.errors import StepFailed, UsageError
 from wheeltrain.stages.check import CheckReport, check_files
@@ -35,6 +35,7 @@ __all__ = [
     "select",
     "ship",
     "smoke_step",
+    "verify_all",
     "verify_step",
 ]
 
@@ -155,6 +156,45 @@ def verify_step(
         if report.ok or time.monotonic() >= deadline:
             return report
         time.sleep(min(10.0, max(0.0, deadline - time.monotonic())))
+
+
+def verify_all(
+    client: IndexClient,
+    config: TrainConfig,
+    version: str,
+    *,
+    event: str,
+    targets: Sequence[BuildTarget],
+    local: Sequence[Path] = (),
+    wait: float = 0.0,
+) -> VerifyReport:
+    """:func:`verify_step` for ``event``'s release, then every other variant of the project
+    too: one the release does not include is reported as such (with whether the index has
+    this version of it anyway), and a version that some distributions have and others lack is
+    said in words."""
+    report = verify_step(client, config, targets, version, local=local, wait=wait)
+    included = {v.name for v in config.for_event(event)}
+    for variant in config.variants:
+        if variant.name in included:
+            continue
+        dist = canonical_name(variant.distribution)
+        there = bool(client.files(dist, version))
+        report.present[dist] = there
+        how = ", ".join(variant.releases)
+        report.notes.append(
+            f"{dist}: not part of a {event} release (it is released by: {how}); "
+            + (f"the index has {version} of it" if there else f"the index has no {version} of it")
+        )
+    have = sorted(d for d, there in report.present.items() if there)
+    lack = sorted(d for d, there in report.present.items() if not there)
+    if have and lack:
+        report.notes.append(
+            f"{version} exists only for {', '.join(have)}; {', '.join(lack)} "
+            f"{'lacks' if len(lack) == 1 else 'lack'} it"
+        )
+    elif not have:
+        report.notes.append(f"no distribution of the project has {version} on {client.where}")
+    return report
 
 
 @dataclass

@@ -215,6 +215,10 @@ class VerifyReport:
     version: str
     checked: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: each variant's distribution: whether the index has ``version`` of it at all
+    present: dict[str, bool] = field(default_factory=dict)
+    #: what the report says in words beyond the problems (variants outside this release, drift)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -226,6 +230,8 @@ class VerifyReport:
             "ok": self.ok,
             "checked": self.checked,
             "problems": self.problems,
+            "present": self.present,
+            "notes": self.notes,
         }
 
 
@@ -245,6 +251,7 @@ def verify_release(
         by_dist.setdefault(canonicalize_name(exp.distribution), []).append(exp)
     for dist, wanted in sorted(by_dist.items()):
         files = client.files(dist, version) or []
+        report.present[dist] = bool(files)
         if not files:
             report.problems.append(f"{dist} {version} is not on {client.where}")
             continue
