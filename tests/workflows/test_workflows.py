@@ -27,10 +27,14 @@ def load(path: Path) -> dict[str, Any]:
     return data
 
 
-def test_the_three_workflows_exist() -> None:
+RELEASES = [p for p in WORKFLOWS if p.name != "pr-title.yaml"]
+
+
+def test_the_three_release_workflows_and_the_title_check_exist() -> None:
     assert [p.name for p in WORKFLOWS] == [
         "hotfix-release.yaml",
         "monthly-release.yaml",
+        "pr-title.yaml",
         "release.yaml",
     ]
 
@@ -81,7 +85,8 @@ def test_triggers_and_inputs() -> None:
 def test_hardening(path: Path) -> None:
     workflow = load(path)
     assert workflow["permissions"] == {}
-    assert workflow["concurrency"]["cancel-in-progress"] is False
+    # a release is never cancelled half-way; a superseded title check may be
+    assert workflow["concurrency"]["cancel-in-progress"] is (path.name == "pr-title.yaml")
     for name, job in workflow["jobs"].items():
         assert isinstance(job.get("timeout-minutes"), int), name
         perms = job.get("permissions", {})
@@ -108,7 +113,7 @@ def test_hardening(path: Path) -> None:
 
 
 def test_publishing_sits_in_each_top_level_workflow() -> None:
-    for path in WORKFLOWS:
+    for path in RELEASES:
         jobs = load(path)["jobs"]
         steps = jobs["publish"]["steps"]
         assert any("pypa/gh-action-pypi-publish@" in s.get("uses", "") for s in steps), path

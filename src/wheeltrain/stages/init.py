@@ -30,7 +30,7 @@ def _template(*parts: str) -> str:
     return resources.files("wheeltrain.templates").joinpath(*parts).read_text(encoding="utf-8")
 
 
-def render_files(install: str) -> dict[str, str]:
+def render_files(install: str, changelog_file: str = "CHANGELOG.md") -> dict[str, str]:
     """The files ``init`` writes, by path relative to the repository root.
 
     ``install`` is what the workflows pass to ``pip install`` to get wheeltrain (a pinned
@@ -50,6 +50,8 @@ def render_files(install: str) -> dict[str, str]:
     files["RELEASE_QUICKSTART.md"] = _template("RELEASE_QUICKSTART.md")
     files["docs/RELEASE_PLAN.md"] = _template("RELEASE_PLAN.md")
     files["scripts/release_manager.py"] = _template("release_manager.py")
+    files[".github/workflows/pr-title.yaml"] = _template("pr-title.yaml")
+    files[f"{TEMPLATE_DIR}/{changelog_file}.j2"] = _template("changelog", "CHANGELOG.md.j2")
     return files
 
 
@@ -235,11 +237,8 @@ def init(
     except ConfigError:
         git = None
     report = InitReport()
-    files = render_files(install)
     settings = project.settings
-    template_rel = f"{TEMPLATE_DIR}/{settings.changelog_file}.j2"
-    files[template_rel] = _template("changelog", "CHANGELOG.md.j2")
-    files[".github/workflows/pr-title.yaml"] = _template("pr-title.yaml")
+    files = render_files(install, settings.changelog_file)
     workflows = _workflow_texts(root, set(files))
     tag_workflows = [rel for rel, text in workflows.items() if _TAG_TRIGGER.search(text)]
     if tag_workflows and not force:
