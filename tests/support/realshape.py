@@ -107,9 +107,9 @@ def messages(rng: random.Random, count: int) -> list[str]:
     out = []
     for i in range(count):
         roll = rng.random()
-        if roll < 0.1:
+        if roll < 0.05:
             out.append(rng.choice(CONVENTIONAL))
-        elif roll < 0.2:
+        elif roll < 0.1:
             out.append(  # GitHub's squash merge: the PR title, then each commit as a bullet
                 f"[TE] squash of several fixes (#{100 + i})\n\n* fix(te): the first part\n\n"
                 "* [TE] a second, free-form part"
