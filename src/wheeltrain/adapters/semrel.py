@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 from wheeltrain.adapters.proc import run
+from wheeltrain.core.redact import redact
 from wheeltrain.core.versioning import BumpLevel
 from wheeltrain.errors import StepFailed
 
-__all__ = ["next_version", "stamp_and_tag"]
+__all__ = ["error_lines", "stamp_and_tag"]
 
 _PSR = [sys.executable, "-m", "semantic_release"]
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_NOISE = re.compile(r"very verbose mode|^usage:|^Try '", re.IGNORECASE)
 
 
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else ""
-
-
-def next_version(root: Path) -> str:
-    """What ``semantic-release --noop version --print`` prints: the next version, or the
-    current one when nothing is releasable."""
-    proc = run([*_PSR, "--noop", "version", "--print"], cwd=root, check=False)
-    if proc.returncode != 0:
-        raise StepFailed(f"semantic-release could not compute a version: {_last_line(proc.stderr)}")
-    return _last_line(proc.stdout)
+def error_lines(text: str, limit: int = 3) -> str:
+    """semantic-release's own error lines (not its advice to re-run with ``-vv``), on one
+    line, without colour codes or credentials."""
+    lines = [_ANSI.sub("", line).strip() for line in text.splitlines()]
+    lines = [line for line in lines if line and not _NOISE.search(line)]
+    errors = [line for line in lines if "error" in line.lower()] or lines[-1:]
+    text = "; ".join(dict.fromkeys(errors[-limit:]))
+    return redact(text)[:400] or "no message"
 
 
 def stamp_and_tag(root: Path, forced: BumpLevel | None) -> None:
@@ -33,6 +33,6 @@ def stamp_and_tag(root: Path, forced: BumpLevel | None) -> None:
     args = [*_PSR, "version", "--no-push", "--no-vcs-release", "--skip-build"]
     if forced is not None:
         args.append(f"--{forced.label}")
-    proc = run(args, cwd=root, check=False)
+    proc = run(args, cwd=root, check=False, timeout=1800, what="semantic-release version")
     if proc.returncode != 0:
-        raise StepFailed(f"semantic-release version failed: {_last_line(proc.stderr)}")
+        raise StepFailed(f"semantic-release version failed: {error_lines(proc.stderr)}")

@@ -1,0 +1,60 @@
+"""The one subprocess helper and the semantic-release error reader, on real processes."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from wheeltrain.adapters.proc import last_line, run, start
+from wheeltrain.adapters.semrel import error_lines
+from wheeltrain.errors import StepFailed
+
+
+def test_failures_carry_the_last_line() -> None:
+    with pytest.raises(StepFailed, match="failed: boom"):
+        run([sys.executable, "-c", "import sys; print('x'); sys.exit('boom')"])
+    proc = run([sys.executable, "-c", "import sys; sys.exit(3)"], check=False)
+    assert last_line(proc) == "exit code 3"
+
+
+def test_missing_programs_and_timeouts_are_one_line() -> None:
+    with pytest.raises(StepFailed, match="not installed or not on PATH"):
+        run(["wheeltrain-no-such-program"])
+    with pytest.raises(StepFailed, match="not installed or not on PATH"):
+        start(["wheeltrain-no-such-program"])
+    with pytest.raises(StepFailed, match="sleeper did not finish within 0 s"):
+        run([sys.executable, "-c", "import time; time.sleep(5)"], timeout=0.2, what="sleeper")
+
+
+def test_a_started_server_dies_with_its_parent() -> None:
+    # The parent is a short-lived Python that starts a sleeper with die_with_parent and exits.
+    code = (
+        "import sys; from wheeltrain.adapters.proc import start; "
+        "p = start([sys.executable, '-c', 'import time; time.sleep(60)'], die_with_parent=True); "
+        "print(p.pid, flush=True)"
+    )
+    out = run([sys.executable, "-c", code]).stdout.strip()
+    pid = int(out)
+    import os
+    import time
+
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, 9)
+        pytest.fail("the child outlived its parent")
+
+
+def test_semantic_release_errors_are_its_own_lines() -> None:
+    stderr = (
+        "\x1b[31m::ERROR:: Invalid tag_format 'v'\x1b[0m\n"
+        "Run semantic-release in very verbose mode (-vv) to see the full traceback.\n"
+    )
+    assert error_lines(stderr) == "::ERROR:: Invalid tag_format 'v'"
+    leaked = "error: push to https://x:pypi-AgEIcHlwaS5vcmcCJDAwMDAwMDAw@github.com failed"
+    assert "pypi-AgEI" not in error_lines(leaked)
