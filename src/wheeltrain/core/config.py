@@ -48,9 +48,31 @@ VARIANT_DEFAULTS: dict[str, Any] = {
     "max-platform": "manylinux_2_28",
     "cuda": None,
     "smoke": None,
+    # cibuildwheel settings of this variant (unset: the project's [tool.cibuildwheel] ones)
+    "before-all": None,
+    "before-build": None,
+    "test-command": None,
+    "test-requires": [],
+    "arch-environment": {},  # arch -> { NAME = "value" }, added to environment for that arch
+    # auditwheel: libraries never bundled (default: the CUDA set for CUDA variants, else none)
+    "repair-exclude": None,
+    # check: shared libraries every wheel must need (default: libcudart.so.<major> with cuda)
+    "require-libraries": None,
     # required: "distribution", "import-name"; optional overrides: "python", "archs"
 }
 
+#: Libraries a CUDA wheel of the torch ecosystem must not carry: the driver and the runtime
+#: come from the system or from torch's own wheels, the RDMA userspace from the system.
+CUDA_EXCLUDES = (
+    "libcuda.so*",
+    "libcudart.so*",
+    "libnvrtc*",
+    "libtorch*",
+    "libc10*",
+    "libibverbs.so*",
+    "librdmacm.so*",
+    "libmlx5.so*",
+)
 _VARIANT_KEYS = {*VARIANT_DEFAULTS, "distribution", "import-name", "python", "archs"}
 _TOP_KEYS = {*DEFAULTS, "variants"}
 _PLATFORM = re.compile(r"^manylinux_(\d+)_(\d+)$")
@@ -103,9 +125,38 @@ class Variant:
     smoke: str | None
     python: tuple[str, ...]
     archs: tuple[str, ...]
+    before_all: str | None = None
+    before_build: str | None = None
+    test_command: str | None = None
+    test_requires: str | None = None
+    arch_environment: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    repair_exclude: tuple[str, ...] | None = None
+    require_libraries: tuple[str, ...] | None = None
 
     def image_for(self, arch: str) -> str:
         return dict(self.images)[arch]
+
+    def environment_for(self, arch: str) -> tuple[tuple[str, str], ...]:
+        """The build environment on ``arch``: ``environment`` and that arch's additions."""
+        return (*self.environment, *dict(self.arch_environment).get(arch, ()))
+
+    @property
+    def never_bundled(self) -> tuple[str, ...]:
+        """What auditwheel must not graft into this variant's wheels (``repair-exclude``; by
+        default the CUDA driver, runtime, torch and RDMA libraries for a CUDA variant)."""
+        if self.repair_exclude is not None:
+            return self.repair_exclude
+        return CUDA_EXCLUDES if self.cuda is not None else ()
+
+    @property
+    def required_libraries(self) -> tuple[str, ...]:
+        """Shared libraries each wheel must need: a CUDA X.Y variant links ``libcudart.so.X``
+        (a CPU-only build under a CUDA name, or the wrong CUDA major, is stopped)."""
+        if self.require_libraries is not None:
+            return self.require_libraries
+        if self.cuda is not None:
+            return (f"libcudart.so.{self.cuda.split('.')[0]}",)
+        return ()
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -121,6 +172,13 @@ class Variant:
             "smoke": self.smoke,
             "python": list(self.python),
             "archs": list(self.archs),
+            "before-all": self.before_all,
+            "before-build": self.before_build,
+            "test-command": self.test_command,
+            "test-requires": self.test_requires,
+            "arch-environment": {a: dict(env) for a, env in self.arch_environment},
+            "repair-exclude": None if self.repair_exclude is None else list(self.repair_exclude),
+            "require-libraries": list(self.required_libraries),
         }
 
 
@@ -253,14 +311,21 @@ def _parse_variant(
     import_name = str(_string(f"{where}.import-name", merged["import-name"]))
     if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$", import_name):
         raise ConfigError(f"{where}.import-name {import_name!r} is not a Python module name")
-    environment = merged["environment"]
-    if not isinstance(environment, Mapping) or not all(
-        isinstance(v, str) for v in environment.values()
-    ):
-        raise ConfigError(f'{where}.environment must be a table of NAME = "value" strings')
-    for key in environment:
-        if not _ENV_NAME.match(key):
-            raise ConfigError(f"{where}.environment: {key!r} is not an environment variable name")
+    environment = _environment(f"{where}.environment", merged["environment"])
+    arch_env = merged["arch-environment"]
+    if not isinstance(arch_env, Mapping):
+        raise ConfigError(f"{where}.arch-environment must be a table of arch = {{ NAME = value }}")
+    for arch in arch_env:
+        if arch not in ARCHS:
+            raise ConfigError(
+                f"{where}.arch-environment: {arch!r} is not one of {', '.join(ARCHS)}"
+            )
+    arch_environment = tuple(
+        (arch, tuple(sorted(_environment(f"{where}.arch-environment.{arch}", value).items())))
+        for arch, value in sorted(arch_env.items())
+    )
+    exclude = merged["repair-exclude"]
+    required = merged["require-libraries"]
     max_platform = str(_string(f"{where}.max-platform", merged["max-platform"]))
     if platform_version(max_platform) is None:
         raise ConfigError(
@@ -287,4 +352,23 @@ def _parse_variant(
         smoke=_string(f"{where}.smoke", merged["smoke"], optional=True),
         python=v_python,
         archs=v_archs,
+        before_all=_string(f"{where}.before-all", merged["before-all"], optional=True),
+        before_build=_string(f"{where}.before-build", merged["before-build"], optional=True),
+        test_command=_string(f"{where}.test-command", merged["test-command"], optional=True),
+        test_requires=" ".join(_str_list(f"{where}.test-requires", merged["test-requires"]))
+        or None,
+        arch_environment=arch_environment,
+        repair_exclude=None if exclude is None else _str_list(f"{where}.repair-exclude", exclude),
+        require_libraries=None
+        if required is None
+        else _str_list(f"{where}.require-libraries", required),
     )
+
+
+def _environment(where: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigError(f'{where} must be a table of NAME = "value" strings')
+    for key in value:
+        if not _ENV_NAME.match(str(key)):
+            raise ConfigError(f"{where}: {key!r} is not an environment variable name")
+    return dict(value)

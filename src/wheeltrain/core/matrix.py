@@ -3,7 +3,6 @@ contain. Pure."""
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +21,17 @@ def cp(python: str) -> str:
     return "cp" + python.replace(".", "")
 
 
+def cibw_environment(values: Sequence[tuple[str, str]]) -> str:
+    """``CIBW_ENVIRONMENT`` text that keeps shell expansion (``PATH="/x:$PATH"`` reaches the
+    build as the expanded path): values are double-quoted, with only ``"``, ``\\`` and
+    backticks escaped."""
+    out = []
+    for key, value in values:
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`")
+        out.append(f'{key}="{escaped}"')
+    return " ".join(out)
+
+
 @dataclass(frozen=True)
 class BuildTarget:
     variant: Variant
@@ -34,8 +44,8 @@ class BuildTarget:
         return f"{cp(self.python)}-manylinux_{self.arch}"
 
     def environment(self) -> str:
-        """``CIBW_ENVIRONMENT``: the variant's build environment, shell-quoted."""
-        return " ".join(f"{k}={shlex.quote(v)}" for k, v in self.variant.environment)
+        """``CIBW_ENVIRONMENT``: the variant's build environment on this arch."""
+        return cibw_environment(self.variant.environment_for(self.arch))
 
     def matrix_entry(self, config: TrainConfig) -> dict[str, str]:
         return {

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import io
 import re
+import struct
 import sys
 import zipfile
 from collections.abc import Sequence
@@ -51,6 +52,8 @@ def elf_needed(data: bytes) -> list[str]:
     from elftools.elf.dynamic import DynamicSection
     from elftools.elf.elffile import ELFFile
 
+    if not data.startswith(b"\x7fELF"):
+        return []
     try:
         elf = ELFFile(io.BytesIO(data))
         needed: list[str] = []
@@ -62,8 +65,13 @@ def elf_needed(data: bytes) -> list[str]:
                     if t.entry.d_tag == "DT_NEEDED"
                 ]
         return needed
-    except (ELFError, ValueError):
-        return []
+    except (ELFError, ValueError, KeyError, IndexError, AttributeError, struct.error) as exc:
+        # fail closed: a file that claims to be ELF and cannot be read is not vouched for
+        raise UnreadableELF(f"{type(exc).__name__}: {exc}") from None
+
+
+class UnreadableELF(ValueError):
+    """An ELF file whose dynamic section cannot be read: ``check`` refuses to vouch for it."""
 
 
 def _forbidden(name: str, patterns: Sequence[str]) -> str | None:
@@ -175,22 +183,58 @@ def _check_wheel_contents(
                     f"{name}: WHEEL declares tags {sorted(declared)}, the file name "
                     f"{sorted(in_name)}"
                 )
+    _check_libraries(zf, name, members, variant, problems)
+
+
+def _check_libraries(
+    zf: zipfile.ZipFile, name: str, members: list[str], variant: Variant, problems: list[str]
+) -> None:
+    """Forbidden, bundled and required shared libraries, read from every ELF file's
+    ``DT_NEEDED`` (pyelftools); an ELF file that cannot be read is a problem of its own."""
     patterns = variant.forbid_libraries
+    never_bundled = variant.never_bundled
+    needed_all: set[str] = set()
     for member in members:
-        if not patterns or member.endswith("/"):
+        if member.endswith("/"):
             continue
         base = member.rsplit("/", 1)[-1]
-        if ".libs/" in member and (hit := _forbidden(base, patterns)):
-            problems.append(f"{name}: bundles {member}, which matches forbidden {hit!r}")
+        if ".libs/" in member:
+            if hit := _forbidden(base, patterns):
+                problems.append(f"{name}: bundles {member}, which matches forbidden {hit!r}")
+            elif hit := _forbidden(base, never_bundled):
+                problems.append(
+                    f"{name}: bundles {member} ({hit!r}), which a {variant.name} wheel must "
+                    "not carry: exclude it from the repair"
+                )
         with zf.open(member) as fh:
             if fh.read(4) != b"\x7fELF":
                 continue
-        for needed in elf_needed(zf.read(member)):
-            if hit := _forbidden(needed, patterns):
+        try:
+            needed = elf_needed(zf.read(member))
+        except UnreadableELF as exc:
+            problems.append(f"{name}: {member} is an ELF file that cannot be read ({exc})")
+            continue
+        for lib in needed:
+            needed_all.add(_BUNDLED_HASH.sub("", lib))
+            if hit := _forbidden(lib, patterns):
                 problems.append(
-                    f"{name}: {member} needs {needed}, which the {variant.name} variant forbids "
+                    f"{name}: {member} needs {lib}, which the {variant.name} variant forbids "
                     f"({hit!r})"
                 )
+            if variant.cuda is not None:
+                major = variant.cuda.split(".")[0]
+                other = re.match(r"^libcudart(?:-[0-9a-f]{8})?\.so\.(\d+)", lib)
+                if other and other[1] != major:
+                    problems.append(
+                        f"{name}: {member} needs {lib}, a CUDA {other[1]} library in the "
+                        f"CUDA {variant.cuda} variant {variant.name}"
+                    )
+    for required in variant.required_libraries:
+        if not any(fnmatch.fnmatch(lib, required) for lib in needed_all):
+            problems.append(
+                f"{name}: no file needs {required}, which the {variant.name} variant requires"
+                + (f" (a CUDA {variant.cuda} build)" if variant.cuda else "")
+            )
 
 
 def check_files(

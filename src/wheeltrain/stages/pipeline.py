@@ -31,6 +31,7 @@ __all__ = [
     "build_targets",
     "build_variants",
     "check_step",
+    "dist_files",
     "local_targets",
     "select",
     "ship",
@@ -44,6 +45,17 @@ Progress = Callable[[str], None]
 
 def _quiet(_: str) -> None:
     return None
+
+
+def dist_files(folder: Path) -> list[Path]:
+    """The built files under ``folder``; build logs (``logs/*.log``) are not part of a release."""
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and not p.name.startswith(".")
+        and not (p.suffix == ".log" and p.parent.name == "logs")
+    )
 
 
 def select(
@@ -300,7 +312,7 @@ def ship(
             report.built[name] = list(result.built)
             detail.append(f"{name}: {len(result.built)} file(s)")
         detail.append(f"{len(report.ci_only)} CI only")
-    files = sorted(p for p in dist.rglob("*") if p.is_file())
+    files = dist_files(dist)
     with stage("check") as detail:
         report.checked = check_step(files, config, local, version)
         if not report.checked.ok:

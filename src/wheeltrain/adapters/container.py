@@ -1,0 +1,188 @@
+"""Container engines for cibuildwheel, and wheeltrain's local builder image.
+
+On GitHub's runners docker pulls the images a variant names (manylinux, PyTorch's builders).
+Where no registry can be reached, wheeltrain builds a *manylinux-shaped* image itself from
+Debian's packages: gcc, patchelf, auditwheel, and the machine's own CPythons mounted at their
+install paths with ``/opt/python/cpXY-cpXY`` links, as cibuildwheel expects. It is not an
+official manylinux image: its glibc (Debian bookworm's 2.36) is what the compiler links
+against, and ``auditwheel repair --plat`` decides the tag from the symbols a wheel really uses.
+
+podman is run with the ``runc`` runtime and explicit ``nofile``/``nproc`` limits, which work
+where crun cannot set limits on a hybrid cgroup setup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from functools import cache
+from pathlib import Path
+
+from wheeltrain.adapters.proc import last_line, run
+from wheeltrain.errors import StepFailed
+
+__all__ = [
+    "BUILDER_REPOSITORY",
+    "CreateArgs",
+    "builder_image",
+    "engine",
+    "engine_env",
+    "python_prefixes",
+]
+
+BUILDER_REPOSITORY = "localhost/wheeltrain-builder"
+SUITE = "bookworm"
+PACKAGES = (
+    "gcc",
+    "g++",
+    "libc6-dev",
+    "make",
+    "patchelf",
+    "python3",
+    "python3-venv",
+    "ca-certificates",
+    "file",
+)
+RECIPE = 1  # bump when the setup below changes: it names a new image
+ULIMITS = ("--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024")
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+USERBASE = "/opt/wheeltrain/userbase"
+
+CreateArgs = tuple[str, ...]
+
+
+@cache
+def engine() -> str | None:
+    """``docker`` or ``podman`` when it answers, else ``None``."""
+    for name in ("docker", "podman"):
+        if shutil.which(name) is None:
+            continue
+        try:
+            if run([name, "info"], timeout=30, check=False, env=engine_env(name)).returncode == 0:
+                return name
+        except StepFailed:
+            continue
+    return None
+
+
+def engine_env(name: str, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for ``name``: podman gets a configuration that selects runc."""
+    env = dict(os.environ if base is None else base)
+    if name == "podman" and "CONTAINERS_CONF" not in env:
+        conf = Path(tempfile.gettempdir()) / "wheeltrain-containers.conf"
+        if not conf.exists():
+            conf.write_text('[engine]\nruntime = "runc"\n', encoding="utf-8")
+        env["CONTAINERS_CONF"] = str(conf)
+    return env
+
+
+def python_prefixes(pythons: dict[str, str]) -> dict[str, Path]:
+    """``{"3.12": Path("/root/.pyenv/versions/3.12.1")}`` for each interpreter that lives in a
+    self-contained prefix (pyenv's), which can be mounted into a container at the same path."""
+    found = {}
+    for version, exe in pythons.items():
+        prefix = Path(exe).resolve().parent.parent
+        if str(prefix).startswith(("/usr", "/bin")) or not (prefix / "lib").is_dir():
+            continue
+        found[version] = prefix
+    return found
+
+
+def _tag(prefixes: dict[str, Path]) -> str:
+    text = repr((RECIPE, SUITE, PACKAGES, sorted((k, str(v)) for k, v in prefixes.items())))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _mounts(prefixes: dict[str, Path]) -> list[str]:
+    args = []
+    for prefix in sorted(set(prefixes.values())):
+        args += ["-v", f"{prefix}:{prefix}:ro"]
+    if Path(CA_BUNDLE).is_file():
+        args += ["-v", f"{CA_BUNDLE}:{CA_BUNDLE}:ro"]
+    return args
+
+
+def create_args(prefixes: dict[str, Path], extra: Sequence[str] = ()) -> CreateArgs:
+    """What cibuildwheel passes to ``create``: host network (the package index), the limits
+    runc needs, the CPythons and the certificate bundle, and ``extra`` mounts."""
+    return ("--network=host", *ULIMITS, *_mounts(prefixes), *extra)
+
+
+def builder_image(
+    pythons: dict[str, str], *, progress: Callable[[str], None] = lambda _: None
+) -> tuple[str, dict[str, Path]]:
+    """The local builder image for ``pythons`` (``{"3.12": "/path/to/python3.12"}``), built
+    once and kept by the engine; returns its name and the mounted interpreter prefixes."""
+    name = engine()
+    if name != "podman":
+        raise StepFailed("the local builder image needs podman: install podman and runc")
+    prefixes = python_prefixes(pythons)
+    if not prefixes:
+        raise StepFailed("no CPython in a self-contained prefix (pyenv) to mount into the builder")
+    image = f"{BUILDER_REPOSITORY}:{_tag(prefixes)}"
+    env = engine_env(name)
+    if run([name, "image", "exists", image], env=env, check=False).returncode == 0:
+        return image, prefixes
+    if shutil.which("mmdebstrap") is None:
+        raise StepFailed(
+            "building the local builder image needs mmdebstrap: apt-get install mmdebstrap"
+        )
+    with tempfile.TemporaryDirectory(prefix="wheeltrain-builder-") as tmp:
+        rootfs = Path(tmp) / "rootfs.tar"
+        progress(f"builder image: Debian {SUITE} root file system (mmdebstrap, about 30 s)")
+        made = run(
+            [
+                "mmdebstrap",
+                "--quiet",
+                "--variant=minbase",
+                f"--include={','.join(PACKAGES)}",
+                SUITE,
+                str(rootfs),
+            ],
+            check=False,
+            timeout=1200,
+        )
+        if made.returncode != 0:
+            raise StepFailed(
+                f"mmdebstrap could not make the builder's root file system: {last_line(made)}"
+            )
+        base = f"{BUILDER_REPOSITORY}-base:{_tag(prefixes)}"
+        run([name, "import", "-q", str(rootfs), base], env=env, timeout=600, what="podman import")
+    links = " && ".join(
+        f"ln -sfn {prefix} /opt/python/cp{v.replace('.', '')}-cp{v.replace('.', '')}"
+        f" && PYTHONUSERBASE={USERBASE} {prefix}/bin/python{v} -m pip install -q --user"
+        " --disable-pip-version-check build"
+        for v, prefix in sorted(prefixes.items())
+    )
+    script = (
+        f"set -e; mkdir -p /opt/python {USERBASE}; {links}; "
+        "python3 -m venv /opt/wheeltrain/auditwheel; "
+        "/opt/wheeltrain/auditwheel/bin/pip install -q --disable-pip-version-check auditwheel; "
+        "ln -sfn /opt/wheeltrain/auditwheel/bin/auditwheel /usr/local/bin/auditwheel"
+    )
+    box = f"wheeltrain-builder-setup-{_tag(prefixes)}"
+    run([name, "rm", "-f", box], env=env, check=False)
+    progress("builder image: CPython links, build and auditwheel")
+    setup = run(
+        [name, "run", "--name", box, *create_args(prefixes), base, "sh", "-c", script],
+        env={**env, "PIP_CERT": CA_BUNDLE},
+        check=False,
+        timeout=1200,
+    )
+    try:
+        if setup.returncode != 0:
+            raise StepFailed(f"setting up the builder image failed: {last_line(setup)}")
+        run(
+            [name, "commit", "-q", "--change", f"ENV PYTHONUSERBASE={USERBASE}", box, image],
+            env=env,
+            timeout=600,
+            what="podman commit",
+        )
+    finally:
+        run([name, "rm", "-f", box], env=env, check=False)
+        run([name, "rmi", "-f", base], env=env, check=False)
+    progress(f"builder image: {image}")
+    return image, prefixes
