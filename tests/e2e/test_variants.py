@@ -197,12 +197,71 @@ def test_check_stops_a_cpu_only_wheel_that_links_cuda(tmp_path: Path, cli: Cli) 
     )
     repo.git("commit", "-q", "-am", "build: a broken configuration")
     dist = tmp_path / "dist"
-    built = cli(*build_args(dist, repo.root))
+    # on the host, where the CUDA toolkit is in reach of a CPU-only build (as in an image that
+    # carries CUDA for every variant)
+    built = cli(*build_args(dist, repo.root, builder="host"))
     assert built.code == 0, built.err
     result = cli(*check_args(dist, repo.root))
     assert result.code == 1
     assert "needs libcudart-" in result.out and "which the non-cuda variant forbids" in result.out
     assert "bundles mooncake_transfer_engine_non_cuda.libs/libcudart-" in result.out
+
+
+def container_missing() -> str | None:
+    """What the container build path needs and this machine lacks, in words."""
+    missing = [tool for tool in ("podman", "runc", "mmdebstrap") if shutil.which(tool) is None]
+    if missing:
+        return f"needs {', '.join(missing)} for cibuildwheel in a podman container (.ci/run installs them)"
+    if subprocess.run(["podman", "info"], capture_output=True, check=False).returncode != 0:
+        return "podman is installed but does not answer `podman info`"
+    return None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["non-cuda", "cuda13"])
+def test_the_example_builds_with_cibuildwheel_in_a_podman_container(
+    tmp_path: Path, cli: Cli, variant: str
+) -> None:
+    why = container_missing()
+    if why:
+        pytest.skip(why)
+    if variant == "cuda13" and not HAS_NVCC:
+        pytest.skip("needs the CUDA 13 toolkit (nvcc) to mount into the builder")
+    repo = example_repo(tmp_path)
+    dist = tmp_path / "dist"
+    built = cli(*build_args(dist, repo.root, variant=variant, builder="container"))
+    assert built.code == 0, built.err
+    assert "with cibuildwheel in localhost/wheeltrain-builder:" in built.err
+    log = dist / variant / "logs" / f"{variant}-cp312-manylinux_x86_64.log"
+    assert "Repairing wheel" in log.read_text()
+    event = "hotfix" if variant == "cuda13" else "monthly"
+    checked = cli(*check_args(dist, repo.root, event=event, variant=variant))
+    assert checked.code == 0, checked.out
+    if variant == "cuda13":  # the runtime is needed, not bundled: the torch-ecosystem shape
+        wheel = next((dist / variant).glob("*.whl"))
+        import zipfile
+
+        names = zipfile.ZipFile(wheel).namelist()
+        assert not [n for n in names if "libcudart" in n], names
+
+
+@pytest.mark.slow
+def test_a_failed_container_build_shows_its_log(tmp_path: Path, cli: Cli) -> None:
+    why = container_missing()
+    if why:
+        pytest.skip(why)
+    repo = example_repo(tmp_path)
+    (repo.root / "csrc" / "engine.c").write_text("this is not C\n")
+    repo.git("commit", "-q", "-am", "build: broken source")
+    dist = tmp_path / "dist"
+    built = cli(*build_args(dist, repo.root, builder="container"))
+    assert built.code == 1
+    err_lines = built.err.strip().splitlines()
+    assert err_lines[-1].startswith("wheeltrain: error: cibuildwheel non-cuda cp312")
+    log = dist / "non-cuda" / "logs" / "non-cuda-cp312-manylinux_x86_64.log"
+    assert err_lines[-1].endswith(f"the whole log: {log}")
+    assert f"--- the last 40 lines of {log} ---" in built.err
+    assert len(err_lines) > 40 and log.stat().st_size > 0
 
 
 @pytest.mark.slow

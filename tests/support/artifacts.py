@@ -24,23 +24,27 @@ def make_wheel(
     *,
     module: str | None = None,
     payload: str = "",
+    binaries: dict[str, bytes] | None = None,
 ) -> Path:
-    """Write ``{name}-{version}-{tag}.whl`` into ``out`` with a module that imports."""
+    """Write ``{name}-{version}-{tag}.whl`` into ``out`` with a module that imports (and
+    ``binaries``, e.g. shared objects, at the paths given)."""
     out.mkdir(parents=True, exist_ok=True)
     stem = canonicalize_name(name).replace("-", "_")
     module = module or stem
     dist_info = f"{stem}-{version}.dist-info"
-    files = {
+    files: dict[str, str | bytes] = {
         f"{module}/__init__.py": f"__version__ = {version!r}\n{payload}",
         f"{dist_info}/METADATA": _metadata(name, version),
         f"{dist_info}/WHEEL": (
             f"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: {tag}\n"
         ),
     }
+    files.update(binaries or {})
     record_lines = []
     for path, text in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=")
-        record_lines.append(f"{path},sha256={digest.decode()},{len(text.encode())}")
+        data = text.encode() if isinstance(text, str) else text
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+        record_lines.append(f"{path},sha256={digest.decode()},{len(data)}")
     record_lines.append(f"{dist_info}/RECORD,,")
     files[f"{dist_info}/RECORD"] = "\n".join(record_lines) + "\n"
     target = out / f"{stem}-{version}-{tag}.whl"

@@ -12,11 +12,13 @@ def build_args(
     variant: str = "non-cuda",
     python: str = "3.12",
     version: str = "0.4.0",
+    builder: str | None = None,
 ) -> list[str]:
     return [
         "build",
         *("--variant", variant, "--python", python, "--arch", "x86_64"),
         *("--version", version, "--out", str(out), "--project", str(project)),
+        *(("--builder", builder) if builder else ()),
     ]
 
 

@@ -28,7 +28,7 @@ from wheeltrain.adapters import container
 from wheeltrain.adapters.proc import last_line, run
 from wheeltrain.core.config import Variant
 from wheeltrain.core.matrix import BuildTarget, cibw_environment
-from wheeltrain.errors import StepFailed
+from wheeltrain.errors import ConfigError, StepFailed
 
 __all__ = [
     "BuildReport",
@@ -114,6 +114,18 @@ def image_available(engine: str, image: str) -> bool:
         return False
 
 
+BUILDERS = ("auto", "container", "host")
+
+
+def builder_choice(explicit: str | None = None) -> str:
+    """Where to build: ``explicit``, else ``$WHEELTRAIN_BUILDER``, else ``auto`` (a container
+    where one can build, else the host); ``container`` or ``host`` insist."""
+    choice = explicit or os.environ.get("WHEELTRAIN_BUILDER", "auto") or "auto"
+    if choice not in BUILDERS:
+        raise ConfigError(f"WHEELTRAIN_BUILDER={choice!r}: use one of {', '.join(BUILDERS)}")
+    return choice
+
+
 @cache
 def local_builder_possible() -> bool:
     """Whether wheeltrain can make (or has made) its local builder image here."""
@@ -128,12 +140,20 @@ def local_builder_possible() -> bool:
     )
 
 
-def uses_container(target: BuildTarget) -> bool:
+def uses_container(target: BuildTarget, builder: str | None = None) -> bool:
     """Whether ``target`` builds with cibuildwheel in a container: an engine answers and it has
     the variant's image, or wheeltrain can make its local builder image instead (which builds
     for this machine's architecture, with this machine's CPythons and CUDA toolkit)."""
+    choice = builder_choice(builder)
+    if choice == "host":
+        return False
     engine = container.engine()
     if engine is None:
+        if choice == "container":
+            raise StepFailed(
+                "WHEELTRAIN_BUILDER=container, but no container engine answers: install "
+                "docker or podman (with runc)"
+            )
         return False
     if image_available(engine, target.variant.image_for(target.arch)):
         return True
@@ -146,10 +166,10 @@ def uses_container(target: BuildTarget) -> bool:
     )
 
 
-def unbuildable_reason(target: BuildTarget) -> str | None:
+def unbuildable_reason(target: BuildTarget, builder: str | None = None) -> str | None:
     """Why this machine cannot build ``target`` honestly ("CI only"), or ``None``."""
     machine = platform.machine()
-    if uses_container(target) and _cuda_reason(target, in_local_builder=True) is None:
+    if uses_container(target, builder) and _cuda_reason(target, in_local_builder=True) is None:
         return None
     if target.arch != machine:
         return f"{target.arch} builds run on CI (this machine is {machine}, no builder image)"
@@ -313,8 +333,7 @@ def build_cibuildwheel(
     mounts: list[str] = []
     where = image
     if not image_available(engine, image):
-        pythons = {target.python: find_python(target.python) or ""}
-        image, prefixes = container.builder_image(pythons, progress=progress)
+        image, prefixes = container.builder_image(progress=progress)
         where = f"{image} (wheeltrain's local builder: Debian bookworm, not an official manylinux image)"
         if variant.cuda is not None:
             toolkit = Path("/usr/local/cuda").resolve()
@@ -405,6 +424,7 @@ def build_variant(
     *,
     sdist: bool = False,
     progress: Callable[[str], None] = lambda _: None,
+    builder: str | None = None,
 ) -> BuildReport:
     """Build every target of ``variant`` this machine can build honestly into ``out``;
     the others are reported as CI only."""
@@ -414,7 +434,7 @@ def build_variant(
     report = BuildReport(variant.name)
     buildable = []
     for target in targets:
-        why = unbuildable_reason(target)
+        why = unbuildable_reason(target, builder)
         if why is None:
             buildable.append(target)
         else:
@@ -422,7 +442,7 @@ def build_variant(
     if buildable or sdist:
         with prepared_copy(project_root, variant, version) as copy:
             for target in buildable:
-                if uses_container(target):
+                if uses_container(target, builder):
                     report.built.append(
                         build_cibuildwheel(copy, target, out, logs=out / "logs", progress=progress)
                     )

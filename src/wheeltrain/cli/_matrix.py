@@ -92,6 +92,12 @@ def register_build_and_check(subparsers: Any, common: argparse.ArgumentParser) -
     p.add_argument("--out", default="dist", help="output folder (default: dist)")
     p.add_argument("--version", help="the version to stamp (default: [project].version)")
     p.add_argument("--sdist", action="store_true", help="also build the sdist")
+    p.add_argument(
+        "--builder",
+        choices=("auto", "container", "host"),
+        help="where to build: a container with cibuildwheel, the host's CPythons, or whichever "
+        "works here (default: $WHEELTRAIN_BUILDER, else auto)",
+    )
     p.set_defaults(handler=cmd_build)
 
     p = subparsers.add_parser(
@@ -127,6 +133,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         version,
         out,
         sdist=args.sdist,
+        builder=args.builder,
         progress=lambda line: None if args.json else print(line, file=sys.stderr, flush=True),
     )
     lines = [f"{variant.name}: {len(report.built)} file(s) in {out} ({report.seconds:.1f} s)"]
