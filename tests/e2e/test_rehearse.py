@@ -128,3 +128,33 @@ def test_rehearsing_a_git_repository_uses_a_clone_and_leaves_the_repository_alon
     assert [r["version"] for r in report["releases"]] == ["0.3.10", "0.3.10.post1"]
     assert (repo.git("rev-parse", "HEAD"), repo.git("tag")) == before
     assert repo.git("status", "--porcelain") == ""
+
+
+@pytest.mark.slow
+def test_a_wheel_whose_smoke_command_fails_is_never_uploaded(tmp_path: Path) -> None:
+    env = sandbox(tmp_path)
+    broken = tmp_path / "broken"
+    shutil.copytree(EXAMPLE, broken)
+    pyproject = broken / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'assert mooncake.backend() == \\"cpu\\"', 'assert mooncake.backend() == \\"tpu\\"'
+        )
+    )
+    assert '== \\"tpu\\"' in pyproject.read_text()
+    proc = subprocess.run(
+        [WHEELTRAIN, "rehearse", "--project", str(broken), "--python", "3.12", "--keep"],
+        cwd=tmp_path / "cwd",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert "rehearsal failed at monthly/smoke built files: nothing was uploaded" in last
+    assert "smoke command failed" in last
+    kept = next(line for line in proc.stderr.splitlines() if line.startswith("kept "))
+    packages = Path(kept.removeprefix("kept ")) / "index" / "packages"
+    assert sorted(p.name for p in packages.iterdir()) == []
+    shutil.rmtree(kept.removeprefix("kept "), ignore_errors=True)

@@ -53,9 +53,20 @@ def dist_files(folder: Path) -> list[Path]:
         p
         for p in folder.rglob("*")
         if p.is_file()
-        and not p.name.startswith(".")
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
         and not (p.suffix == ".log" and p.parent.name == "logs")
     )
+
+
+def dist_root(folder: Path) -> Path:
+    """A folder pip can use with ``--find-links``: the built files, flat, without logs."""
+    flat = folder / ".find-links"
+    flat.mkdir(exist_ok=True)
+    for path in dist_files(folder):
+        link = flat / path.name
+        if not link.exists():
+            link.symlink_to(path.resolve())
+    return flat
 
 
 def select(
@@ -244,9 +255,11 @@ def smoke_step(
     *,
     upgrade_from: str | None = None,
     progress: Progress = _quiet,
+    find_links: Path | None = None,
 ) -> SmokeRun:
     """Install each target's variant from ``index_url`` with that target's CPython and run its
-    smoke command; with ``upgrade_from``, the upgrade path hotfix users take."""
+    smoke command; with ``upgrade_from``, the upgrade path hotfix users take. With
+    ``find_links`` (the built files' folder), the files are tested before any upload."""
     run = SmokeRun()
     if upgrade_from is not None:
         variants = list({t.variant.name: t.variant for t in targets}.values())
@@ -262,7 +275,7 @@ def smoke_step(
         jobs.append(
             SmokeJob(target.variant, exe, target.python, run.upgrades.get(target.variant.name))
         )
-    run.results = smoke_many(jobs, version, index_url, progress=progress)
+    run.results = smoke_many(jobs, version, index_url, progress=progress, find_links=find_links)
     return run
 
 
@@ -318,6 +331,18 @@ def ship(
         if not report.checked.ok:
             raise StepFailed("; ".join(report.checked.problems))
         detail.append(f"{len(files)} file(s) ok")
+    with stage("smoke built files") as detail:
+        # nothing reaches the index untested: each wheel, installed from the folder it was
+        # built into, with each Python of the matrix, runs its smoke command first
+        before = smoke_step(
+            local, version, index_url, progress=progress, find_links=dist_root(dist)
+        )
+        if before.failed:
+            raise StepFailed(
+                "nothing was uploaded: "
+                + "; ".join(f"{r.variant} {r.python}: {r.problem}" for r in before.failed)
+            )
+        detail.append(f"{len(before.results)} install(s) from the built files passed")
     client = IndexClient(index_url, timeout=10, attempts=3)
     with stage("publish") as detail:
         report.published = publish(

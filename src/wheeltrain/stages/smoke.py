@@ -74,6 +74,7 @@ def smoke_one(
     upgrade_from: str | None = None,
     timeout: float = 300.0,
     progress: Callable[[str], None] = lambda _: None,
+    find_links: Path | None = None,
 ) -> SmokeResult:
     """Install ``variant``'s distribution at ``version`` with ``python_exe`` and run its checks.
 
@@ -101,6 +102,7 @@ def smoke_one(
                 upgrade_from,
                 timeout,
                 result,
+                find_links,
             )
         except StepFailed as exc:  # a command that hung or could not start
             return result(False, None, "", str(exc))
@@ -117,6 +119,7 @@ def _smoke_in(
     upgrade_from: str | None,
     timeout: float,
     result: Callable[[bool, str | None, str, str | None], SmokeResult],
+    find_links: Path | None = None,
 ) -> SmokeResult:
     proc = run(
         [python_exe, "-m", "venv", str(env_dir)],
@@ -131,7 +134,17 @@ def _smoke_in(
 
     def pip(*args: str) -> subprocess.CompletedProcess[str]:
         return run(
-            [py, "-m", "pip", "install", "--quiet", "--index-url", index_url, *args],
+            [
+                py,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--index-url",
+                index_url,
+                *(("--find-links", str(find_links)) if find_links is not None else ()),
+                *args,
+            ],
             env=env,
             cwd=home,
             timeout=timeout,
@@ -204,6 +217,7 @@ def smoke_many(
     *,
     workers: int = 2,
     progress: Callable[[str], None] = lambda _: None,
+    find_links: Path | None = None,
 ) -> list[SmokeResult]:
     """:func:`smoke_one` for every job, ``workers`` at a time; results in the jobs' order.
 
@@ -223,6 +237,7 @@ def smoke_many(
                 index_url,
                 upgrade_from=job.upgrade_from,
                 progress=progress,
+                find_links=find_links,
             )
             for job in jobs
         ]
