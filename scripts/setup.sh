@@ -9,6 +9,8 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null
     echo "setup.sh: error: $PYTHON is missing or older than 3.10: set WHEELTRAIN_PYTHON" >&2
     exit 2
 fi
+# podman (runc) and mmdebstrap for builds in containers; installed when missing and root
+bash scripts/system-packages.sh
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
