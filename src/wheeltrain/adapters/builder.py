@@ -39,20 +39,43 @@ __all__ = [
     "unbuildable_reason",
 ]
 
-#: What a copy of a project leaves behind: version control, environments, build outputs.
-COPY_IGNORE = shutil.ignore_patterns(
-    ".git",
-    ".venv",
-    "venv",
-    "dist",
-    "build",
-    "wheelhouse",
-    "*.egg-info",
-    "__pycache__",
-    ".pytest_cache",
-    ".mypy_cache",
-    ".ruff_cache",
+#: What a copy of a project leaves behind, at its top level only: version control,
+#: environments, build outputs. A nested package folder named ``build`` or ``dist`` is kept.
+TOP_LEVEL_IGNORE = frozenset(
+    {
+        ".git",
+        ".venv",
+        "venv",
+        "dist",
+        "build",
+        "wheelhouse",
+        ".pytest_cache",
+        ".mypy_cache",
+        ".ruff_cache",
+    }
 )
+#: What is left out at every level: caches and egg-info.
+EVERYWHERE_IGNORE = shutil.ignore_patterns("*.egg-info", "__pycache__")
+
+
+def copy_ignore(root: Path) -> Callable[[str, list[str]], set[str]]:
+    """``shutil.copytree``'s ``ignore`` for a copy of ``root`` (see the two lists above)."""
+    top = os.path.realpath(root)
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skipped = set(EVERYWHERE_IGNORE(folder, names))
+        if os.path.realpath(folder) == top:
+            skipped |= TOP_LEVEL_IGNORE & set(names)
+        return skipped
+
+    return ignore
+
+
+def copy_project(source: Path, dest: Path) -> None:
+    """Copy ``source`` to ``dest`` for a build or a rehearsal (links kept as links)."""
+    shutil.copytree(source, dest, ignore=copy_ignore(source), symlinks=True)
+
+
 _BIN = Path(sys.executable).parent
 
 
@@ -205,7 +228,7 @@ def prepared_copy(project_root: Path, variant: Variant, version: str) -> Iterato
     at ``version``. Removed afterwards, also when the build fails or is interrupted."""
     with tempfile.TemporaryDirectory(prefix=f"wheeltrain-{variant.name}-") as tmp:
         copy = Path(tmp) / "src"
-        shutil.copytree(project_root, copy, ignore=COPY_IGNORE, symlinks=True)
+        copy_project(project_root, copy)
         path = copy / "pyproject.toml"
         doc = tomlkit.parse(path.read_text(encoding="utf-8"))
         project = doc.get("project")

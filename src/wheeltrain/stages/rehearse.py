@@ -119,7 +119,7 @@ def _clone(project: Path, dest: Path) -> str:
     if top is not None and top.resolve() == project.resolve():
         Git(dest.parent).run_git("clone", "-q", "--no-local", str(project), str(dest))
         return "a clone of the project's repository"
-    shutil.copytree(project, dest, ignore=builder.COPY_IGNORE)
+    builder.copy_project(project, dest)
     git = Git(dest)
     git.run_git("init", "-q", "-b", "main")
     return "scripted (the project is not a git repository of its own)"
