@@ -3,6 +3,8 @@ commitizen and plain git, on generated repositories, all measured in one run.
 
     .venv/bin/python bench/run.py                 # 1k, 10k and 100k commits
     .venv/bin/python bench/run.py --sizes 1000    # quicker
+    .venv/bin/python bench/run.py --builds        # container builds: wheeltrain against bare
+                                                  # cibuildwheel and the host path
 
 Each repository has one release tag per 100 commits (1,000 tags at 100k commits) and about 20
 commits since the last release, with its refs packed as a clone has them. Prints a table of median wall time and peak memory (RSS of
@@ -12,6 +14,7 @@ the process tree) and the ratios the project's goals are stated in.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -109,12 +112,115 @@ def measure(cmd: Sequence[str], cwd: Path, runs: int) -> tuple[float, float, str
     return statistics.median(times), max(peaks), last
 
 
+def timed(cmd: Sequence[str], *, cwd: Path, env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(list(cmd), cwd=cwd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[:4])} failed: {(proc.stderr or proc.stdout)[-800:]}")
+    return time.perf_counter() - start
+
+
+def builds(runs: int) -> int:
+    """The example's non-CUDA variant for every local CPython on x86_64, built (1) by
+    ``wheeltrain build`` in a container, (2) by a bare ``cibuildwheel`` run with the very same
+    settings on a copy, (3) by ``wheeltrain build`` on the host; then a rehearsal with each
+    builder. Medians of ``runs``."""
+    from wheeltrain.adapters import builder, container
+    from wheeltrain.adapters.project import load_project
+    from wheeltrain.core.config import parse_config
+    from wheeltrain.stages.pipeline import build_targets
+
+    example = ROOT / "examples" / "transfer-engine"
+    config = parse_config(load_project(example).wheeltrain or {})
+    variant = config.variant("non-cuda")
+    pythons = [py for py in variant.python if builder.find_python(py)]
+    targets = build_targets(variant, pythons, ["x86_64"])
+    if container.engine() is None:
+        raise SystemExit("bench --builds needs a container engine (podman with runc)")
+    env, _ = builder.cibuildwheel_env(targets)  # also makes the builder image, once
+    wt = str(BIN / "wheeltrain")
+    base = [wt, "build", "--variant", "non-cuda", "--arch", "x86_64", "--version", "0.4.0"]
+    base += [x for py in pythons for x in ("--python", py)]
+    rows: dict[str, list[float]] = {}
+    work = Path(tempfile.mkdtemp(prefix="wheeltrain-bench-builds-"))
+    try:
+        for i in range(runs):
+            out = work / f"c{i}"
+            rows.setdefault("wheeltrain build (container)", []).append(
+                timed(
+                    [*base, "--builder", "container", "--out", str(out), "--project", str(example)],
+                    cwd=work,
+                )
+            )
+            copy = work / f"bare{i}"
+            builder.copy_project(example, copy)
+            rows.setdefault("bare cibuildwheel (same settings)", []).append(
+                timed(
+                    [
+                        sys.executable,
+                        "-m",
+                        "cibuildwheel",
+                        "--platform",
+                        "linux",
+                        "--output-dir",
+                        str(work / f"b{i}"),
+                        ".",
+                    ],
+                    cwd=copy,
+                    env=env,
+                )
+            )
+            rows.setdefault("wheeltrain build (host)", []).append(
+                timed(
+                    [
+                        *base,
+                        "--builder",
+                        "host",
+                        "--out",
+                        str(work / f"h{i}"),
+                        "--project",
+                        str(example),
+                    ],
+                    cwd=work,
+                )
+            )
+        for name, choice in (("container", "container"), ("host", "host")):
+            rows[f"wheeltrain rehearse ({name})"] = [
+                timed(
+                    [wt, "rehearse", "--project", str(example)],
+                    cwd=work,
+                    env={**os.environ, "WHEELTRAIN_BUILDER": choice},
+                )
+                for _ in range(max(1, runs // 2))
+            ]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    medians = {name: statistics.median(times) for name, times in rows.items()}
+    print(
+        f"| builds: non-cuda x {len(pythons)} CPythons ({', '.join(pythons)}), x86_64 | median s |"
+    )
+    print("|---|---:|")
+    for name, value in medians.items():
+        print(f"| {name} | {value:.1f} |")
+    overhead = (
+        medians["wheeltrain build (container)"] / medians["bare cibuildwheel (same settings)"] - 1
+    )
+    print()
+    print(f"wheeltrain over bare cibuildwheel: {overhead * 100:+.1f} % (goal: under +10 %)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--runs", type=int, default=5, help="runs of each fast command")
     parser.add_argument("--slow-runs", type=int, default=3, help="runs of each slow command")
+    parser.add_argument(
+        "--builds", action="store_true", help="measure container builds instead of planning"
+    )
     args = parser.parse_args(argv)
+    if args.builds:
+        return builds(args.slow_runs)
     rows = []
     work = Path(tempfile.mkdtemp(prefix="wheeltrain-bench-"))
     try:

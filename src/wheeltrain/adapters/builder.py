@@ -337,18 +337,18 @@ def repair_command(target: BuildTarget) -> str:
     return " ".join([*parts, "-w", "{dest_dir}", "{wheel}"])
 
 
-def build_cibuildwheel(
-    copy: Path,
-    target: BuildTarget,
-    out: Path,
-    *,
-    logs: Path,
-    progress: Callable[[str], None] = lambda _: None,
-) -> Path:
-    """Build one target in its container with cibuildwheel; the whole log goes to ``logs``."""
+def cibuildwheel_env(
+    targets: Sequence[BuildTarget], *, progress: Callable[[str], None] = lambda _: None
+) -> tuple[dict[str, str], str]:
+    """The environment one cibuildwheel run of ``targets`` gets (the image, the engine and its
+    create arguments, the repair command, the variant's settings), and where it builds."""
     engine = container.engine()
     if engine is None:
         raise StepFailed("no container engine answers: install docker or podman")
+    target = targets[0]
+    if any(t.variant != target.variant or t.arch != target.arch for t in targets):
+        raise StepFailed("one cibuildwheel run builds one variant for one architecture")
+    identifiers = " ".join(t.identifier for t in targets)
     variant = target.variant
     image = variant.image_for(target.arch)
     env = container.engine_env(engine, _env(variant))
@@ -366,7 +366,7 @@ def build_cibuildwheel(
     else:
         args = ("--network=host",) if engine == "docker" else container.create_args({}, mounts)
     env.update(
-        CIBW_BUILD=target.identifier,
+        CIBW_BUILD=identifiers,
         CIBW_ARCHS=target.arch,
         CIBW_MANYLINUX_X86_64_IMAGE=image,
         CIBW_MANYLINUX_AARCH64_IMAGE=image,
@@ -383,7 +383,26 @@ def build_cibuildwheel(
     ):
         if setting:
             env[key] = setting
-    progress(f"building {variant.name} {target.identifier} with cibuildwheel in {where}")
+    return env, where
+
+
+def build_cibuildwheel(
+    copy: Path,
+    targets: Sequence[BuildTarget],
+    out: Path,
+    *,
+    logs: Path,
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[Path]:
+    """Build ``targets`` (one variant, one architecture) in one cibuildwheel run, one
+    container for all of them, as cibuildwheel is meant to run; the whole log goes to
+    ``logs``."""
+    env, where = cibuildwheel_env(targets, progress=progress)
+    target = targets[0]
+    variant = target.variant
+    identifiers = env["CIBW_BUILD"]
+    label = target.identifier if len(targets) == 1 else f"{target.arch}-x{len(targets)}"
+    progress(f"building {variant.name} {identifiers} with cibuildwheel in {where}")
     before = set(out.glob("*.whl"))
     out.mkdir(parents=True, exist_ok=True)
     proc = run(
@@ -401,9 +420,9 @@ def build_cibuildwheel(
         cwd=copy,  # cibuildwheel wants the package inside its working directory
         check=False,
         timeout=7200,
-        what=f"cibuildwheel {target.identifier}",
+        what=f"cibuildwheel {variant.name} {label}",
     )
-    log = logs / f"{variant.name}-{target.identifier}.log"
+    log = logs / f"{variant.name}-{label}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text(proc.stdout + proc.stderr, encoding="utf-8")
     if proc.returncode != 0:
@@ -412,15 +431,16 @@ def build_cibuildwheel(
         for line in tail:
             progress(line)
         raise StepFailed(
-            f"cibuildwheel {variant.name} {target.identifier} failed: {last_line(proc)}; "
+            f"cibuildwheel {variant.name} {identifiers} failed: {last_line(proc)}; "
             f"the whole log: {log}"
         )
-    made = set(out.glob("*.whl")) - before
-    if len(made) != 1:
+    made = sorted(set(out.glob("*.whl")) - before)
+    if len(made) != len(targets):
         raise StepFailed(
-            f"cibuildwheel made {len(made)} wheels for {target.identifier}; log: {log}"
+            f"cibuildwheel made {len(made)} wheels for {len(targets)} builds ({identifiers}); "
+            f"log: {log}"
         )
-    return made.pop()
+    return made
 
 
 def build_sdist(copy: Path, variant: Variant, out: Path) -> Path:
@@ -464,13 +484,16 @@ def build_variant(
             report.ci_only.append((target.identifier, why))
     if buildable or sdist:
         with prepared_copy(project_root, variant, version) as copy:
+            in_container: dict[str, list[BuildTarget]] = {}
             for target in buildable:
                 if uses_container(target, builder):
-                    report.built.append(
-                        build_cibuildwheel(copy, target, out, logs=out / "logs", progress=progress)
-                    )
+                    in_container.setdefault(target.arch, []).append(target)
                 else:
                     report.built.append(build_local(copy, target, out, progress=progress))
+            for group in in_container.values():
+                report.built += build_cibuildwheel(
+                    copy, group, out, logs=out / "logs", progress=progress
+                )
             if sdist:
                 report.built.append(build_sdist(copy, variant, out))
     report.seconds = time.monotonic() - start
