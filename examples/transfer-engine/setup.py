@@ -1,7 +1,8 @@
 """Build the C extension; with WITH_CUDA=1 also compile csrc/kernel.cu with nvcc and link the
-shared CUDA runtime, which `auditwheel repair` then bundles into the wheel. (The static runtime
-would pull in glibc 2.34 symbols on a new build machine; NVIDIA's shared one keeps the wheel
-within manylinux_2_28.)"""
+shared CUDA runtime. Like a torch-ecosystem CUDA wheel, the wheel needs `libcudart.so.<major>`
+and does not carry it: wheeltrain's repair excludes it, and the runtime comes from the system
+(or from torch's own CUDA wheels). (The static runtime would pull in glibc 2.34 symbols on a
+new build machine; the shared one keeps the wheel within manylinux_2_28.)"""
 
 import os
 import shutil
