@@ -232,11 +232,14 @@ def test_the_example_builds_with_cibuildwheel_in_a_podman_container(
         pytest.skip("needs the CUDA 13 toolkit (nvcc) to mount into the builder")
     repo = example_repo(tmp_path)
     dist = tmp_path / "dist"
-    built = cli(*build_args(dist, repo.root, variant=variant, builder="container"))
+    built = cli(*build_args(dist, repo.root, variant=variant, builder="container"), "--test")
     assert built.code == 0, built.err
     assert "with cibuildwheel in localhost/wheeltrain-builder:" in built.err
     log = dist / variant / "logs" / f"{variant}-cp312-manylinux_x86_64.log"
-    assert "Repairing wheel" in log.read_text()
+    text = log.read_text()
+    assert "Repairing wheel" in text
+    assert "Testing wheel" in text  # the smoke command ran inside, with the wheel installed
+    assert "0.4.0 " in text.split("Testing wheel", 1)[1]
     event = "hotfix" if variant == "cuda13" else "monthly"
     checked = cli(*check_args(dist, repo.root, event=event, variant=variant))
     assert checked.code == 0, checked.out

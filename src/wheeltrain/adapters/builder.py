@@ -85,9 +85,13 @@ def container_engine() -> str | None:
 
 
 @cache
-def find_python(version: str) -> str | None:
-    """A CPython ``version`` (``3.12``) on this machine: on PATH, or installed by pyenv."""
-    candidates = [shutil.which(f"python{version}")]
+def find_python(version: str, *, self_contained: bool = False) -> str | None:
+    """A CPython ``version`` (``3.12``) on this machine: on PATH, or installed by pyenv.
+
+    ``self_contained``: only an interpreter in a prefix of its own (pyenv's), which a
+    container can mount at the same path; a system Python under ``/usr`` is not one.
+    """
+    candidates = [] if self_contained else [shutil.which(f"python{version}")]
     roots = [os.environ.get("PYENV_ROOT"), str(Path.home() / ".pyenv")]
     for root in filter(None, roots):
         versions = Path(root) / "versions"
@@ -183,9 +187,7 @@ def uses_container(target: BuildTarget, builder: str | None = None) -> bool:
     return (
         local_builder_possible()
         and target.arch == platform.machine()
-        and find_python(target.python) is not None
-        and target.python
-        in container.python_prefixes({target.python: find_python(target.python) or ""})
+        and find_python(target.python, self_contained=True) is not None
     )
 
 
@@ -338,7 +340,10 @@ def repair_command(target: BuildTarget) -> str:
 
 
 def cibuildwheel_env(
-    targets: Sequence[BuildTarget], *, progress: Callable[[str], None] = lambda _: None
+    targets: Sequence[BuildTarget],
+    *,
+    progress: Callable[[str], None] = lambda _: None,
+    test: bool = False,
 ) -> tuple[dict[str, str], str]:
     """The environment one cibuildwheel run of ``targets`` gets (the image, the engine and its
     create arguments, the repair command, the variant's settings), and where it builds."""
@@ -378,7 +383,7 @@ def cibuildwheel_env(
     for key, setting in (
         ("CIBW_BEFORE_ALL_LINUX", variant.before_all),
         ("CIBW_BEFORE_BUILD_LINUX", variant.before_build),
-        ("CIBW_TEST_COMMAND_LINUX", variant.test_command),
+        ("CIBW_TEST_COMMAND_LINUX", variant.test_command or (variant.smoke if test else None)),
         ("CIBW_TEST_REQUIRES_LINUX", variant.test_requires),
     ):
         if setting:
@@ -393,11 +398,12 @@ def build_cibuildwheel(
     *,
     logs: Path,
     progress: Callable[[str], None] = lambda _: None,
+    test: bool = False,
 ) -> list[Path]:
     """Build ``targets`` (one variant, one architecture) in one cibuildwheel run, one
     container for all of them, as cibuildwheel is meant to run; the whole log goes to
     ``logs``."""
-    env, where = cibuildwheel_env(targets, progress=progress)
+    env, where = cibuildwheel_env(targets, progress=progress, test=test)
     target = targets[0]
     variant = target.variant
     identifiers = env["CIBW_BUILD"]
@@ -468,6 +474,7 @@ def build_variant(
     sdist: bool = False,
     progress: Callable[[str], None] = lambda _: None,
     builder: str | None = None,
+    test: bool = False,
 ) -> BuildReport:
     """Build every target of ``variant`` this machine can build honestly into ``out``;
     the others are reported as CI only."""
@@ -492,7 +499,7 @@ def build_variant(
                     report.built.append(build_local(copy, target, out, progress=progress))
             for group in in_container.values():
                 report.built += build_cibuildwheel(
-                    copy, group, out, logs=out / "logs", progress=progress
+                    copy, group, out, logs=out / "logs", progress=progress, test=test
                 )
             if sdist:
                 report.built.append(build_sdist(copy, variant, out))

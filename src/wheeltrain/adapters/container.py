@@ -113,7 +113,7 @@ def local_pythons() -> dict[str, str]:
     from wheeltrain.adapters.builder import find_python
     from wheeltrain.core.config import PYTHONS
 
-    found = {v: find_python(v) for v in PYTHONS}
+    found = {v: find_python(v, self_contained=True) for v in PYTHONS}
     return {v: exe for v, exe in found.items() if exe}
 
 
@@ -130,7 +130,7 @@ def builder_image(
     # cibuildwheel runs its own helper commands with /opt/python/cp39-cp39 in every image
     from wheeltrain.adapters.builder import find_python
 
-    helper = find_python(UTILITY_PYTHON)
+    helper = find_python(UTILITY_PYTHON, self_contained=True)
     if helper is None:
         raise StepFailed(
             f"the local builder image needs CPython {UTILITY_PYTHON} for cibuildwheel's own "

@@ -93,6 +93,12 @@ def register_build_and_check(subparsers: Any, common: argparse.ArgumentParser) -
     p.add_argument("--version", help="the version to stamp (default: [project].version)")
     p.add_argument("--sdist", action="store_true", help="also build the sdist")
     p.add_argument(
+        "--test",
+        action="store_true",
+        help="in a container, run the variant's test-command (else its smoke command) on every "
+        "wheel in cibuildwheel's test step, with that wheel's Python, before keeping it",
+    )
+    p.add_argument(
         "--builder",
         choices=("auto", "container", "host"),
         help="where to build: a container with cibuildwheel, the host's CPythons, or whichever "
@@ -134,6 +140,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         out,
         sdist=args.sdist,
         builder=args.builder,
+        test=args.test,
         progress=lambda line: None if args.json else print(line, file=sys.stderr, flush=True),
     )
     lines = [f"{variant.name}: {len(report.built)} file(s) in {out} ({report.seconds:.1f} s)"]
