@@ -73,7 +73,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="stamp, changelog, commit, tag and branch the post release",
         description="Stamp X.Y.Z.postN wherever [tool.semantic_release] says the version lives, "
-        "put a section at the top of the changelog, commit `chore(release): X.Y.Z.postN`, tag "
+        "put a section at the top of the changelog, commit it (commit_message), tag "
         "it, create the tracking branch hotfix/vX.Y.Z.postN, then push all three atomically "
         "(unless --no-push).",
     )
@@ -166,9 +166,12 @@ def cmd_release(args: argparse.Namespace) -> int:
         return 0
     plan = _plan(args)
     if args.dry_run:
+        from wheeltrain.adapters.project import load_project
+
+        subject = load_project(Path(args.project)).settings.release_message(plan.version)
         emit(
             args,
-            render(plan) + f"\n\ndry run: would commit `chore(release): {plan.version}`, tag "
+            render(plan) + f"\n\ndry run: would commit `{subject}`, tag "
             f"{plan.tag} and create {plan.tracking_branch}",
             {"dry_run": True, "plan": plan.as_dict()},
             _outputs(plan.version, plan.tag, plan.tracking_branch, plan.notes),

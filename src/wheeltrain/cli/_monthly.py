@@ -36,7 +36,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="stamp, changelog, commit and tag the monthly release with semantic-release",
         description="Plan, run `semantic-release version` to stamp pyproject.toml, update "
-        "CHANGELOG.md, commit `chore(release): X.Y.Z` and tag it; check that tag, file and plan "
+        "CHANGELOG.md, commit it (commit_message) and tag it; check that tag, file and plan "
         "agree; then push the commit and tag atomically (unless --no-push).",
     )
     p.add_argument("--level", choices=LEVELS, default="auto", help="force a level (default: auto)")
