@@ -12,4 +12,6 @@ mypy src tests
 echo "== layer contract (import-linter)"
 lint-imports
 echo "== pytest (with branch coverage)"
+# at least 10,000 generated command lines and pyproject files (tests/fuzz)
+export WHEELTRAIN_FUZZ_EXAMPLES="${WHEELTRAIN_FUZZ_EXAMPLES:-10000}"
 pytest --cov --cov-report=term "$@"

@@ -52,3 +52,14 @@ def _git_identity() -> Iterator[None]:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The fuzz suite's own count, so a run shows how much hostile input it tried."""
+    from tests.support.tally import FUZZ
+
+    if FUZZ["examples"]:
+        terminalreporter.write_line(
+            f"fuzz: {FUZZ['examples']:,} generated inputs tried, "
+            f"{FUZZ['failures']} ended in an uncaught exception"
+        )

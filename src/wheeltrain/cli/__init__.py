@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
 
@@ -80,13 +81,26 @@ def main(argv: Sequence[str] | None = None, prog: str = "wheeltrain") -> int:
         code: int = args.handler(args)
         return code
     except WheeltrainError as exc:
-        print(f"{prog}: error: {exc.message}", file=sys.stderr)
+        print(f"{prog}: error: {one_line(exc.message)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `wheeltrain changelog | head`
         return 0
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def one_line(message: str) -> str:
+    """An error message as one printable line: credentials redacted, control characters and
+    undecodable bytes shown as escapes, line breaks as spaces."""
+    from wheeltrain.core.redact import redact
+
+    text = redact(message).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    text = _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def console_main() -> None:

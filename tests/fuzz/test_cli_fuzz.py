@@ -1,0 +1,381 @@
+"""Hostile input against the command line, in process: generated argument lists (huge numbers,
+non-UTF-8 bytes, control characters, odd paths, bad URLs, bad versions) and generated
+``pyproject.toml`` files, driven through ``wheeltrain.cli.main``.
+
+For every example: no exception escapes ``main``; the exit code is 0, 1 or 2 (2 for every input
+known to be bad); a failure prints one line on stderr, with no control characters; and the
+repository is exactly as it was. The number of examples is ``WHEELTRAIN_FUZZ_EXAMPLES``
+(10,000 in ``.ci/run``); the count tried is printed at the end.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.support.gitrepo import GitRepo
+from tests.support.tally import FUZZ
+from wheeltrain.cli import main
+
+pytestmark = pytest.mark.fuzz
+
+EXAMPLES = int(os.environ.get("WHEELTRAIN_FUZZ_EXAMPLES", "300"))
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+COUNTS = FUZZ
+
+EXAMPLE_CONFIG = """
+[tool.semantic_release]
+tag_format = "v{version}"
+commit_message = "chore(release): {version}"
+allow_zero_version = true
+major_on_zero = false
+
+[tool.wheeltrain]
+python = ["3.12"]
+archs = ["x86_64"]
+
+[tool.wheeltrain.variants.cpu]
+distribution = "demo"
+import-name = "demo"
+"""
+
+
+def huge(digits: int = 5000) -> str:
+    return "9" * digits
+
+
+WEIRD = st.sampled_from(
+    [
+        "",
+        " ",
+        "-",
+        "--",
+        huge(),
+        "1." + huge(),
+        "0.4.0.post" + huge(),
+        "v" + huge(),
+        "nan",
+        "inf",
+        "-1",
+        "0",
+        "1e309",
+        "\x00",
+        "a\nb",
+        "\x1b[31mred\x1b[0m",
+        "é",
+        "\udcff\udcfe",  # undecodable bytes, as Python hands them over
+        "../../etc",
+        "/dev/full",
+        "/",
+        "/nonexistent/folder/file",
+        "http://",
+        "http://exa mple.com/simple/",
+        "http://ex\u00e4mple\u3002com/simple/",
+        "https://__token__:pypi-AgEIcHlwaS5vcmcAAAAAAAAAAAAAAAAA@@@INDEX@@/simple/",
+        "http://@@INDEX@@/simple/",
+        "ftp://127.0.0.1/",
+        "@@INDEX@@",
+        "0.4.0",
+        "0.4.0.post1",
+        "0.4",
+        "0.4.0+local",
+        "0.4.0-RC1",
+        "1!2.0.0",
+        "patch",
+        "minor",
+        "major",
+        "monthly",
+        "hotfix",
+        "x86_64",
+        "3.12",
+        "cpu",
+        "'; rm -rf / #",
+        "$(touch /tmp/wheeltrain-fuzz-pwned)",
+    ]
+)
+VALUE = st.one_of(WEIRD, st.text(max_size=30), st.integers().map(str))
+
+COMMANDS: dict[tuple[str, ...], list[str]] = {
+    ("current",): ["--check", "--json"],
+    ("bump", "patch"): ["--dry-run", "--json"],
+    ("bump",): ["--dry-run"],
+    ("post",): ["--json"],
+    ("changelog",): ["--since", "--all", "--ref", "--json"],
+    ("validate",): ["--json"],
+    ("verify",): ["--index-url", "--timeout", "--retries", "--all-variants", "--event", "--wait"],
+    ("plan",): ["--level", "--json", "--github-output"],
+    ("matrix",): ["--event", "--variant", "--python", "--arch", "--version", "--json"],
+    ("hotfix", "plan"): ["--base", "--post", "--ref", "--description", "--index-url", "--json"],
+    ("hotfix", "start"): ["--base", "--json"],
+    ("check",): ["--version", "--event", "--variant", "--no-twine"],
+    ("trusted-publishers",): ["--repository", "--json"],
+    ("release", "monthly"): ["--dry-run", "--level"],
+    ("release",): [],
+    ("bogus",): [],
+    (): ["--version", "--help"],
+}
+SWITCHES = {
+    "--check",
+    "--json",
+    "--dry-run",
+    "--all",
+    "--all-variants",
+    "--no-twine",
+    "--github-output",
+}
+
+
+@st.composite
+def argument_lists(draw: st.DrawFn) -> list[str]:
+    command = draw(st.sampled_from(sorted(COMMANDS)))
+    argv = list(command)
+    for _ in range(draw(st.integers(0, 4))):
+        flags = COMMANDS[command]
+        use_flag: bool = draw(st.booleans())
+        if flags and use_flag:
+            flag = draw(st.sampled_from(flags))
+            argv.append(flag)
+            if flag not in SWITCHES:
+                argv.append(draw(VALUE))
+        else:
+            argv.append(draw(VALUE))
+    return argv
+
+
+def state(root: Path) -> tuple[str, ...]:
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, check=False
+        ).stdout
+
+    return (
+        git("rev-parse", "HEAD"),
+        git("tag", "--list"),
+        git("branch", "--list"),
+        git("status", "--porcelain", "--untracked-files=all"),
+    )
+
+
+INDEX = {"at": "127.0.0.1:9"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_network() -> Iterator[None]:
+    """Every index the commands reach is a real server on this machine that has nothing (404
+    at once), so no example waits on retries or leaves the machine."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    class Empty(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_: object) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Empty)
+    Thread(target=server.serve_forever, daemon=True).start()
+    INDEX["at"] = f"127.0.0.1:{server.server_address[1]}"
+    saved = os.environ.get("WHEELTRAIN_PYPI_JSON_URL")
+    os.environ["WHEELTRAIN_PYPI_JSON_URL"] = f"http://{INDEX['at']}/pypi"
+    yield
+    server.shutdown()
+    server.server_close()
+    if saved is None:
+        del os.environ["WHEELTRAIN_PYPI_JSON_URL"]
+    else:
+        os.environ["WHEELTRAIN_PYPI_JSON_URL"] = saved
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    repo = GitRepo.create(tmp_path_factory.mktemp("fuzz") / "demo", version="0.4.0")
+    pyproject = repo.root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace('[tool.semantic_release]\ntag_format = "v{version}"\n', "")
+        + EXAMPLE_CONFIG
+    )
+    repo.build(["chore: config", ("tag", "v0.4.0"), "fix: a", "feat(x): b"])
+    (repo.root / "dist").mkdir()
+    repo.git("add", "-A")
+    yield repo.root
+
+
+def restore(root: Path, before: tuple[str, ...]) -> None:
+    """Undo what a command that succeeded did (a bump, a started hotfix branch)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, check=False
+        ).stdout
+
+    git("checkout", "-q", "-f", "main")
+    git("reset", "-q", "--hard", before[0].strip())
+    git("clean", "-q", "-fd")
+    keep_tags, keep_branches = (
+        set(before[1].split()),
+        {b.strip("* ") for b in before[2].splitlines()},
+    )
+    for tag in set(git("tag", "--list").split()) - keep_tags:
+        git("tag", "-d", tag)
+    for branch in {b.strip("* ") for b in git("branch", "--list").splitlines()} - keep_branches:
+        git("branch", "-q", "-D", branch)
+
+
+def run(argv: list[str], cwd: Path) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    here = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = main(argv)
+            except SystemExit as exc:  # --help and --version end through argparse
+                code = exc.code if isinstance(exc.code, int) else 0
+    finally:
+        os.chdir(here)
+    return code, out.getvalue(), err.getvalue()
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    database=None,
+)
+@given(argv=argument_lists())
+def test_no_command_line_ends_in_a_traceback(project: Path, argv: list[str]) -> None:
+    COUNTS["examples"] += 1
+    argv = [a.replace("@@INDEX@@", INDEX["at"]) for a in argv]
+    before = state(project)
+    env_output = os.environ.pop("GITHUB_OUTPUT", None)
+    try:
+        code, _, err = run(argv, project)
+    except BaseException:
+        COUNTS["failures"] += 1
+        raise
+    finally:
+        if env_output is not None:
+            os.environ["GITHUB_OUTPUT"] = env_output
+    assert code in (0, 1, 2), (argv, code, err)
+    lines = err.strip().splitlines()
+    if code != 0 and not lines:  # a reported result: "not on the index", "problems found"
+        assert code == 1 and argv[:1] in (["verify"], ["check"]), (argv, code)
+    elif code != 0:
+        assert lines[-1].startswith("wheeltrain: error: "), (argv, err)
+        assert not CONTROL.search(lines[-1]), (argv, lines[-1])
+        assert "pypi-AgEI" not in err, (argv, err)
+    if argv and argv[0] == "bogus":
+        assert code == 2
+    if code != 0:
+        assert state(project) == before, argv  # a failed command changed nothing
+    else:
+        restore(project, before)
+    assert not Path("/tmp/wheeltrain-fuzz-pwned").exists()
+
+
+SCALARS = st.one_of(
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.text(max_size=12),
+    WEIRD,
+    st.floats(allow_nan=False, allow_infinity=False),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+KEYS = st.sampled_from(
+    [
+        "tag_format", "commit_message", "allow_zero_version", "major_on_zero", "version_toml",
+        "version_variables", "changelog", "remote", "branches", "python", "archs", "variants",
+        "distribution", "import-name", "environment", "image", "cuda", "max-platform",
+        "releases", "sdist", "runners", "repair-exclude", "arch-environment", "bogus",
+    ]
+)  # fmt: skip
+
+
+@st.composite
+def pyprojects(draw: st.DrawFn) -> str:
+    import tomlkit
+
+    project: dict[str, object] = {
+        "name": draw(st.sampled_from(["demo", "x", ""])),
+        "version": "0.4.0",
+    }
+    if draw(st.booleans()):
+        project["version"] = draw(VALUE)
+    if draw(st.integers(0, 5)) == 0:
+        del project["version"]
+        project["dynamic"] = draw(st.one_of(st.just(["version"]), VALUES))
+    doc: dict[str, object] = {"project": project, "tool": {}}
+    tool = doc["tool"]
+    assert isinstance(tool, dict)
+    for table in ("semantic_release", "wheeltrain"):
+        if draw(st.booleans()):
+            tool[table] = draw(st.dictionaries(KEYS, VALUES, max_size=4))
+    if draw(st.integers(0, 7)) == 0:
+        nested: dict[str, object] = {}
+        for _ in range(draw(st.integers(1, 400))):
+            nested = {"a": nested}
+        tool["deep"] = nested
+    try:
+        text = tomlkit.dumps(doc)
+    except Exception:  # a value tomlkit cannot write: write a broken file instead
+        text = "[project\nname = "
+    if draw(st.integers(0, 5)) == 0:  # an integer past Python's integer-string limit
+        text += f"\n[tool.huge]\nn = {huge()}\n"
+    return text
+
+
+@settings(
+    max_examples=max(1, EXAMPLES // 3),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    database=None,
+)
+@given(
+    text=pyprojects(),
+    command=st.sampled_from(
+        [
+            ["current"],
+            ["matrix", "--event", "monthly"],
+            ["plan"],
+            ["bump", "patch", "--dry-run"],
+            ["validate", "0.4.0"],
+        ]
+    ),
+)
+def test_no_pyproject_ends_in_a_traceback(project: Path, text: str, command: list[str]) -> None:
+    COUNTS["examples"] += 1
+    pyproject = project / "pyproject.toml"
+    saved = pyproject.read_bytes()
+    try:
+        pyproject.write_bytes(text.encode("utf-8", "surrogateescape"))
+        code, _, err = run(command, project)
+    except BaseException:
+        COUNTS["failures"] += 1
+        raise
+    finally:
+        pyproject.write_bytes(saved)
+    assert code in (0, 1, 2), (command, code, err, text[:300])
+    if code != 0:
+        last = err.strip().splitlines()[-1]
+        assert last.startswith("wheeltrain: error: ") and not CONTROL.search(last), (
+            err,
+            text[:300],
+        )
