@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +59,19 @@ def test_semantic_release_errors_are_its_own_lines() -> None:
     assert error_lines(stderr) == "::ERROR:: Invalid tag_format 'v'"
     leaked = "error: push to https://x:pypi-AgEIcHlwaS5vcmcCJDAwMDAwMDAw@github.com failed"
     assert "pypi-AgEI" not in error_lines(leaked)
+
+
+@pytest.mark.parametrize("target", ["/", "/nonexistent/folder/out", "/dev/full"])
+def test_step_outputs_that_cannot_be_written_are_one_line(
+    target: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wheeltrain.cli import main
+
+    monkeypatch.setenv("GITHUB_OUTPUT", target)
+    root = Path(__file__).resolve().parents[2] / "examples" / "transfer-engine"
+    code = main(["matrix", "--event", "monthly", "--project", str(root), "--github-output"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1
+    assert err[0].startswith(
+        f"wheeltrain: error: cannot write the step outputs to $GITHUB_OUTPUT ({target})"
+    )

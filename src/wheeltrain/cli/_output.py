@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from wheeltrain.errors import UsageError
+from wheeltrain.errors import StepFailed, UsageError
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -29,13 +29,21 @@ def github_output(values: dict[str, str]) -> None:
     path = os.environ.get("GITHUB_OUTPUT")
     if not path:
         raise UsageError("--github-output: $GITHUB_OUTPUT is not set (run it in a workflow)")
-    with Path(path).open("a", encoding="utf-8") as fh:
-        for key, value in values.items():
-            if "\n" in value or "\r" in value:
-                delimiter = f"wheeltrain_{secrets.token_hex(16)}"
-                fh.write(f"{key}<<{delimiter}\n{value}\n{delimiter}\n")
-            else:
-                fh.write(f"{key}={value}\n")
+    lines = []
+    for key, value in values.items():
+        if "\n" in value or "\r" in value:
+            delimiter = f"wheeltrain_{secrets.token_hex(16)}"
+            lines.append(f"{key}<<{delimiter}\n{value}\n{delimiter}\n")
+        else:
+            lines.append(f"{key}={value}\n")
+    try:
+        with Path(path).open("a", encoding="utf-8", errors="backslashreplace") as fh:
+            fh.write("".join(lines))
+            fh.flush()
+    except OSError as exc:  # a folder, a missing folder, a full disk
+        raise StepFailed(
+            f"cannot write the step outputs to $GITHUB_OUTPUT ({path}): {exc.strerror or exc}"
+        ) from None
 
 
 def emit(
