@@ -70,6 +70,7 @@ WEIRD = st.sampled_from(
         "1e309",
         "\x00",
         "a\nb",
+        "a\u2028b\x85c\x0bd",  # line breaks to str.splitlines()
         "\x1b[31mred\x1b[0m",
         "é",
         "\udcff\udcfe",  # undecodable bytes, as Python hands them over

@@ -90,7 +90,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "wheeltrain") -> int:
         return 0
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# control characters and every other character str.splitlines() breaks a line at
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def one_line(message: str) -> str:
