@@ -59,6 +59,7 @@ WEIRD = st.sampled_from(
         " ",
         "-",
         "--",
+        "--",  # twice as likely: several of them in one command line
         huge(),
         "1." + huge(),
         "0.4.0.post" + huge(),

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from wheeltrain.cli._output import ArgumentParser
-from wheeltrain.errors import WheeltrainError
+from wheeltrain.errors import UsageError, WheeltrainError
 
 __all__ = ["build_parser", "console_main", "main"]
 
@@ -77,6 +77,9 @@ def build_parser(
 def main(argv: Sequence[str] | None = None, prog: str = "wheeltrain") -> int:
     parser = build_parser(prog, _modules_for(argv))
     try:
+        words = list(sys.argv[1:] if argv is None else argv)
+        if words.count("--") > 1:  # argparse hands an empty list to a positional then
+            raise UsageError(f"'--' may appear once (see `{prog} --help`)")
         args = parser.parse_args(argv)
         code: int = args.handler(args)
         return code

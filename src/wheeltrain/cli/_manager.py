@@ -214,6 +214,8 @@ def cmd_bump(args: argparse.Namespace) -> int:
 
 
 def cmd_post(args: argparse.Namespace) -> int:
+    if not isinstance(args.post_number, str) or not isinstance(args.base_version, str):
+        raise UsageError("give a final release and a post number: post 0.4.0 1")
     try:
         number = int(args.post_number)
     except ValueError:
