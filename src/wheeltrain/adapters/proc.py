@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
-from wheeltrain.errors import StepFailed
+from wheeltrain.errors import StepFailed, UsageError
 
 __all__ = ["last_line", "run", "start"]
 
@@ -27,6 +27,7 @@ def run(
     what: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``args``; on failure raise :class:`StepFailed` carrying the command's stderr."""
+    _no_nul(args)
     if VERBOSE:
         print("+ " + " ".join(args), file=sys.stderr)
     try:
@@ -76,6 +77,7 @@ def start(
 ) -> subprocess.Popen[bytes]:
     """Start ``args`` without waiting (a server, a stream); a child that must not outlive
     wheeltrain is started with ``die_with_parent``."""
+    _no_nul(args)
     if VERBOSE:
         print("+ " + " ".join(args), file=sys.stderr)
     try:
@@ -91,6 +93,13 @@ def start(
         raise StepFailed(
             f"{args[0]} is not installed or not on PATH: install it and retry"
         ) from None
+
+
+def _no_nul(args: Sequence[str]) -> None:
+    """No operating system passes a NUL character in an argument: that is bad input."""
+    for arg in args:
+        if "\x00" in arg:
+            raise UsageError(f"{arg!r} holds a NUL character: no command can take it")
 
 
 def last_line(proc: subprocess.CompletedProcess[str]) -> str:
