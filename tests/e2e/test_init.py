@@ -79,3 +79,21 @@ def test_trusted_publishers_for_the_three_variants(cli: Cli) -> None:
     )
     bad = cli("trusted-publishers", "--repository", "not a repo", "--project", str(example))
     assert bad.code == 2
+
+
+def test_init_keeps_an_existing_release_table_and_says_what_it_lacks(
+    tmp_path: Path, cli: Cli
+) -> None:
+    pyproject = (
+        "[project]\nname = 'demo'\nversion = '0.1.0'\n"
+        "[tool.semantic_release]\ntag_format = 'v{version}'\n"
+    )
+    repo = GitRepo.create(tmp_path / "r", pyproject=pyproject)
+    (repo.root / "src" / "demo").mkdir(parents=True)
+    (repo.root / "src" / "demo" / "__init__.py").write_text('__version__ = "0.1.0"\n')
+    repo.build(["chore: the package"])
+    report = cli("init", "--json", "--project", str(repo.root)).json()
+    assert "pyproject.toml [tool.semantic_release]" in report["kept"]
+    todo = "\n".join(report["todo"])
+    assert "the version also lives in src/demo/__init__.py:__version__" in todo
+    assert 'template_dir = ".github/wheeltrain/changelog"' in todo

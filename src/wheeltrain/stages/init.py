@@ -362,12 +362,18 @@ def _findings(
         for v in (variants.values() if isinstance(variants, dict) else [])
         if isinstance(v, dict) and v.get("distribution")
     }
-    configured = set(project.settings.version_toml) | set(project.settings.version_variables)
+    configured = {str(place) for place in project.settings.locations}
     missing = [loc for loc in report.found["version locations"] if loc not in configured]
     if missing:
         report.todo.append(
             f"the version also lives in {', '.join(missing)}: add it to "
             "[tool.semantic_release] version_toml / version_variables (init kept your table)"
+        )
+    if project.settings.template_dir != TEMPLATE_DIR:
+        report.todo.append(
+            f'set [tool.semantic_release.changelog] template_dir = "{TEMPLATE_DIR}" (init kept '
+            "your table): without it semantic-release's own template drops every commit that "
+            "is not a Conventional Commit from the changelog"
         )
     if tag_workflows:
         report.found["tag-triggered workflows"] = tag_workflows

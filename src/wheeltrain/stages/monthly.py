@@ -224,7 +224,8 @@ def release(
                 plan, str(cut.version), cut.tag, git.head(), pushed=True, resumed=True
             )
         return MonthlyResult(plan, None, None, None, pushed=False)
-    assert plan.next_version is not None and plan.next_tag is not None  # noqa: S101 - release
+    if plan.next_version is None or plan.next_tag is None:
+        raise StepFailed("the plan releases but names no version: make the plan again")
     stamp.check_locations(git.root, settings.locations)
     if git.status_porcelain():
         raise ConfigError(
