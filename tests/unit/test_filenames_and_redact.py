@@ -26,7 +26,9 @@ def test_wheel_and_sdist_names() -> None:
     sdist = parse_filename("mooncake_transfer_engine-0.3.12.tar.gz")
     assert sdist.key == ("mooncake-transfer-engine", "sdist", None, None)
     pure = parse_filename("demo-1.0.0-py3-none-any.whl")
-    assert (pure.python, pure.arch) == (None, "any")
+    assert (pure.python, pure.arch) == ("py3", "any")
+    abi3 = parse_filename("demo-1.0.0-cp310-abi3-manylinux_2_28_x86_64.whl")
+    assert abi3.key == ("demo", "wheel", "3.10", "x86_64")
     for bad in ("demo.zip.txt", "demo-1.0.whl", "x-1-cp312-cp312-linux.tar.bz2"):
         with pytest.raises(InvalidFilename):
             parse_filename(bad)

@@ -172,7 +172,7 @@ def uses_container(target: BuildTarget, builder: str | None = None) -> bool:
     the variant's image, or wheeltrain can make its local builder image instead (which builds
     for this machine's architecture, with this machine's CPythons and CUDA toolkit)."""
     choice = builder_choice(builder)
-    if choice == "host":
+    if choice == "host" or target.variant.kind == "pure":
         return False
     engine = container.engine()
     if engine is None:
@@ -192,7 +192,10 @@ def uses_container(target: BuildTarget, builder: str | None = None) -> bool:
 
 
 def unbuildable_reason(target: BuildTarget, builder: str | None = None) -> str | None:
-    """Why this machine cannot build ``target`` honestly ("CI only"), or ``None``."""
+    """Why this machine cannot build ``target`` honestly ("CI only"), or ``None``. A pure
+    variant's wheel builds anywhere."""
+    if target.variant.kind == "pure":
+        return None
     machine = platform.machine()
     if uses_container(target, builder) and _cuda_reason(target, in_local_builder=True) is None:
         return None
@@ -368,6 +371,11 @@ def cibuildwheel_env(
             mounts += ["-v", f"{toolkit}:/usr/local/cuda:ro"]
             extra_env.append(("PATH", "/usr/local/cuda/bin:$PATH"))
         args = container.create_args(prefixes, mounts)
+        # cibuildwheel audits abi3 wheels with abi3audit in a virtualenv it downloads from
+        # github.com; where only package registries answer (the local builder's reason to
+        # exist), that download fails, so the audit is left to CI's official images.
+        # wheeltrain's check still requires the abi3 tag of the variant's lowest CPython.
+        env["CIBW_AUDIT_COMMAND_LINUX"] = ""
     else:
         args = ("--network=host",) if engine == "docker" else container.create_args({}, mounts)
     env.update(
@@ -450,17 +458,29 @@ def build_cibuildwheel(
 
 
 def build_sdist(copy: Path, variant: Variant, out: Path) -> Path:
-    before = set(out.glob("*.tar.gz"))
+    """The variant's sdist, built by the project's own backend (``python -m build``)."""
+    return _build_one(copy, variant, out, "sdist")
+
+
+def build_pure(copy: Path, variant: Variant, out: Path) -> Path:
+    """A pure variant's one ``py3-none-any`` wheel: no compiler, no repair, any machine."""
+    return _build_one(copy, variant, out, "wheel")
+
+
+def _build_one(copy: Path, variant: Variant, out: Path, what: str) -> Path:
+    pattern = "*.tar.gz" if what == "sdist" else "*.whl"
+    out.mkdir(parents=True, exist_ok=True)
+    before = set(out.glob(pattern))
     proc = run(
-        [sys.executable, "-m", "build", "--sdist", "--outdir", str(out), str(copy)],
+        [sys.executable, "-m", "build", f"--{what}", "--outdir", str(out), str(copy)],
         env=_env(variant),
         check=False,
     )
     if proc.returncode != 0:
-        raise StepFailed(f"building the sdist of {variant.distribution} failed: {last_line(proc)}")
-    made = set(out.glob("*.tar.gz")) - before
+        raise StepFailed(f"building the {what} of {variant.distribution} failed: {last_line(proc)}")
+    made = set(out.glob(pattern)) - before
     if len(made) != 1:
-        raise StepFailed(f"the sdist build of {variant.distribution} made {len(made)} files")
+        raise StepFailed(f"the {what} build of {variant.distribution} made {len(made)} files")
     return made.pop()
 
 
@@ -493,7 +513,10 @@ def build_variant(
         with prepared_copy(project_root, variant, version) as copy:
             in_container: dict[str, list[BuildTarget]] = {}
             for target in buildable:
-                if uses_container(target, builder):
+                if variant.kind == "pure":
+                    progress(f"building {variant.name} {target.identifier} with python -m build")
+                    report.built.append(build_pure(copy, variant, out))
+                elif uses_container(target, builder):
                     in_container.setdefault(target.arch, []).append(target)
                 else:
                     report.built.append(build_local(copy, target, out, progress=progress))

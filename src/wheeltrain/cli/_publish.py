@@ -166,6 +166,7 @@ def cmd_smoke(args: argparse.Namespace) -> int:
         index_url,
         upgrade_from=args.upgrade_from,
         progress=lambda line: None if args.json else print(line, file=sys.stderr, flush=True),
+        pythons=args.python or (),
     )
     results, skipped, failed = run.results, run.skipped, run.failed
     lines = [

@@ -18,6 +18,7 @@ __all__ = [
     "ARCHS",
     "DEFAULTS",
     "EVENTS",
+    "KINDS",
     "VARIANT_DEFAULTS",
     "TrainConfig",
     "Variant",
@@ -48,6 +49,9 @@ VARIANT_DEFAULTS: dict[str, Any] = {
     "max-platform": "manylinux_2_28",
     "cuda": None,
     "smoke": None,
+    # what the wheels are: "platform" (one per CPython and arch), "abi3" (one per arch, built
+    # for the lowest CPython of the variant, for all newer ones) or "pure" (one py3-none-any)
+    "kind": "platform",
     # cibuildwheel settings of this variant (unset: the project's [tool.cibuildwheel] ones)
     "before-all": None,
     "before-build": None,
@@ -73,6 +77,8 @@ CUDA_EXCLUDES = (
     "librdmacm.so*",
     "libmlx5.so*",
 )
+#: The kinds of wheel a variant can ship.
+KINDS = ("platform", "abi3", "pure")
 _VARIANT_KEYS = {*VARIANT_DEFAULTS, "distribution", "import-name", "python", "archs"}
 _TOP_KEYS = {*DEFAULTS, "variants"}
 _PLATFORM = re.compile(r"^manylinux_(\d+)_(\d+)$")
@@ -132,6 +138,12 @@ class Variant:
     arch_environment: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     repair_exclude: tuple[str, ...] | None = None
     require_libraries: tuple[str, ...] | None = None
+    kind: str = "platform"
+
+    @property
+    def lowest_python(self) -> str:
+        """The oldest CPython of the variant: an abi3 wheel's tag (``cp310-abi3``)."""
+        return min(self.python, key=lambda v: tuple(int(p) for p in v.split(".")))
 
     def image_for(self, arch: str) -> str:
         return dict(self.images)[arch]
@@ -161,6 +173,7 @@ class Variant:
     def as_dict(self) -> dict[str, object]:
         return {
             "name": self.name,
+            "kind": self.kind,
             "distribution": self.distribution,
             "import-name": self.import_name,
             "releases": list(self.releases),
@@ -339,6 +352,11 @@ def _parse_variant(
     v_archs = _str_list(f"{where}.archs", merged.get("archs", list(archs)), ARCHS)
     if not v_python or not v_archs:
         raise ConfigError(f"{where}: python and archs must not be empty")
+    kind = merged["kind"]
+    if kind not in KINDS:
+        raise ConfigError(f"{where}.kind {kind!r} is not one of {', '.join(KINDS)}")
+    if kind == "pure" and cuda is not None:
+        raise ConfigError(f"{where}: a pure variant has no compiled code, so no cuda")
     return Variant(
         name=name,
         distribution=distribution,
@@ -362,6 +380,7 @@ def _parse_variant(
         require_libraries=None
         if required is None
         else _str_list(f"{where}.require-libraries", required),
+        kind=kind,
     )
 
 

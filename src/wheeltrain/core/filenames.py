@@ -36,8 +36,11 @@ class DistFile:
 
     @property
     def python(self) -> str | None:
-        """``3.12`` for a wheel of exactly one CPython (``cp312``), else None."""
+        """``3.12`` for a wheel of exactly one CPython (``cp312``, also ``cp312-abi3``),
+        ``py3`` for a pure wheel (``py3-none-any``, ``py2.py3-none-any``), else None."""
         interpreters = {t.interpreter for t in self.tags}
+        if interpreters and all(i.startswith("py") for i in interpreters) and "py3" in interpreters:
+            return "py3" if {t.abi for t in self.tags} == {"none"} else None
         if len(interpreters) != 1:
             return None
         only = next(iter(interpreters))

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from wheeltrain.core.config import TrainConfig, Variant, canonical_name
 from wheeltrain.errors import ConfigError
 
-__all__ = ["BuildTarget", "ExpectedFile", "expected_files", "select_targets", "wheel_stem"]
+__all__ = [
+    "BuildTarget",
+    "ExpectedFile",
+    "expected_files",
+    "select_targets",
+    "variant_targets",
+    "wheel_stem",
+]
 
 
 def wheel_stem(distribution: str) -> str:
@@ -40,7 +47,10 @@ class BuildTarget:
 
     @property
     def identifier(self) -> str:
-        """cibuildwheel's build identifier, e.g. ``cp310-manylinux_x86_64``."""
+        """cibuildwheel's build identifier, e.g. ``cp310-manylinux_x86_64``; a pure
+        variant's one build is ``py3-none-any``."""
+        if self.variant.kind == "pure":
+            return "py3-none-any"
         return f"{cp(self.python)}-manylinux_{self.arch}"
 
     def environment(self) -> str:
@@ -67,9 +77,10 @@ class ExpectedFile:
     distribution: str
     version: str
     kind: str  # "wheel" or "sdist"
-    python: str | None = None
-    arch: str | None = None
+    python: str | None = None  # "3.12"; "py3" for a pure wheel
+    arch: str | None = None  # "x86_64"; "any" for a pure wheel
     max_platform: str | None = None
+    abi: str | None = None  # "abi3" for an abi3 wheel, else the interpreter's own
 
     @property
     def key(self) -> tuple[str, str, str | None, str | None]:
@@ -82,8 +93,11 @@ class ExpectedFile:
         stem = wheel_stem(self.distribution)
         if self.kind == "sdist":
             return f"{stem}-{self.version}.tar.gz"
+        if self.python == "py3":
+            return f"{stem}-{self.version}-py3-none-any.whl"
         tag = cp(str(self.python))
-        return f"{stem}-{self.version}-{tag}-{tag}-{self.max_platform}_{self.arch}.whl"
+        abi = self.abi or tag
+        return f"{stem}-{self.version}-{tag}-{abi}-{self.max_platform}_{self.arch}.whl"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -94,6 +108,7 @@ class ExpectedFile:
             "python": self.python,
             "arch": self.arch,
             "max_platform": self.max_platform,
+            "abi": self.abi,
             "filename": self.filename,
         }
 
@@ -117,15 +132,26 @@ def select_targets(
                     f"(its releases: {', '.join(variant.releases)})"
                 )
         chosen = tuple(v for v in chosen if v.name in variants)
-    targets = [
-        BuildTarget(v, py, arch)
-        for v in chosen
-        for py in v.python
-        if not pythons or py in pythons
-        for arch in v.archs
-        if not archs or arch in archs
-    ]
-    return targets
+    return [t for v in chosen for t in variant_targets(v, pythons, archs)]
+
+
+def variant_targets(
+    variant: Variant, pythons: Sequence[str] = (), archs: Sequence[str] = ()
+) -> list[BuildTarget]:
+    """One variant's builds, narrowed to ``pythons`` and ``archs`` when given: a build per
+    CPython and arch; an abi3 variant one per arch (with its lowest CPython, whose tag the
+    wheel carries, selected by any of its CPythons); a pure variant one in all (on its first
+    arch)."""
+    py_ok = [py for py in variant.python if not pythons or py in pythons]
+    arch_ok = [arch for arch in variant.archs if not archs or arch in archs]
+    if variant.kind == "platform":
+        return [BuildTarget(variant, py, arch) for py in py_ok for arch in arch_ok]
+    lowest = variant.lowest_python
+    if not py_ok:  # the one build serves every CPython of the variant: any of them selects it
+        return []
+    if variant.kind == "abi3":
+        return [BuildTarget(variant, lowest, arch) for arch in arch_ok]
+    return [BuildTarget(variant, lowest, variant.archs[0])] if arch_ok else []
 
 
 def expected_files(
@@ -133,18 +159,7 @@ def expected_files(
 ) -> list[ExpectedFile]:
     """Every file the release must contain: one wheel per target, plus the sdists that the
     ``sdist`` setting asks for (for the variants among the targets)."""
-    out = [
-        ExpectedFile(
-            t.variant.name,
-            t.variant.distribution,
-            version,
-            "wheel",
-            t.python,
-            t.arch,
-            t.variant.max_platform,
-        )
-        for t in targets
-    ]
+    out = [_expected_wheel(t, version) for t in targets]
     if sdist:
         seen = {t.variant.name: t.variant for t in targets}
         out += [
@@ -153,3 +168,21 @@ def expected_files(
             if name in seen
         ]
     return out
+
+
+def _expected_wheel(target: BuildTarget, version: str) -> ExpectedFile:
+    variant = target.variant
+    if variant.kind == "pure":
+        return ExpectedFile(
+            variant.name, variant.distribution, version, "wheel", "py3", "any", None, "none"
+        )
+    return ExpectedFile(
+        variant.name,
+        variant.distribution,
+        version,
+        "wheel",
+        target.python,
+        target.arch,
+        variant.max_platform,
+        "abi3" if variant.kind == "abi3" else None,
+    )

@@ -101,15 +101,45 @@ def _check_wheel(
     interpreters = {t.interpreter for t in tags}
     abis = {t.abi for t in tags}
     platforms = {t.platform for t in tags}
+    python: str | None
+    arch: str | None
+    if variant.kind == "pure":
+        python, arch = parsed.python, parsed.arch
+        if python != "py3" or arch != "any":
+            problems.append(
+                f"{name}: tags {list(parsed.tag_names)} are not a pure wheel's py3-none-any "
+                f"(the {variant.name} variant is pure)"
+            )
+            python = arch = None
+    else:
+        python, arch = _binary_tags(name, variant, interpreters, abis, platforms, problems)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            _check_wheel_contents(zf, name, dist, file_version, tags, variant, problems)
+    except (zipfile.BadZipFile, OSError) as exc:
+        problems.append(f"{name}: cannot be read as a zip file ({exc})")
+    return (python, arch) if python and arch else None
+
+
+def _binary_tags(
+    name: str,
+    variant: Variant,
+    interpreters: set[str],
+    abis: set[str],
+    platforms: set[str],
+    problems: list[str],
+) -> tuple[str | None, str | None]:
+    """(python, arch) of a CPython wheel: one ABI (``cp312-cp312``, or ``cp310-abi3`` for an
+    abi3 variant) and manylinux platform tags no newer than the variant allows."""
     python = arch = None
+    wanted_abis = {"abi3"} if variant.kind == "abi3" else interpreters
     if (
         len(interpreters) != 1
-        or interpreters != abis
+        or abis != wanted_abis
         or not next(iter(interpreters)).startswith("cp")
     ):
-        problems.append(
-            f"{name}: tags {sorted(interpreters)}/{sorted(abis)} are not one CPython ABI"
-        )
+        what = "one CPython's abi3" if variant.kind == "abi3" else "one CPython ABI"
+        problems.append(f"{name}: tags {sorted(interpreters)}/{sorted(abis)} are not {what}")
     else:
         tag = next(iter(interpreters))[2:]
         python = f"{tag[0]}.{tag[1:]}"
@@ -131,12 +161,7 @@ def _check_wheel(
                 f"{name}: platform tag {plat} is newer than {variant.max_platform}, the newest "
                 f"the {variant.name} variant allows (build in an older image)"
             )
-    try:
-        with zipfile.ZipFile(path) as zf:
-            _check_wheel_contents(zf, name, dist, file_version, tags, variant, problems)
-    except (zipfile.BadZipFile, OSError) as exc:
-        problems.append(f"{name}: cannot be read as a zip file ({exc})")
-    return (python, arch) if python and arch else None
+    return python, arch
 
 
 def _check_wheel_contents(
@@ -209,6 +234,11 @@ def _check_libraries(
         with zf.open(member) as fh:
             if fh.read(4) != b"\x7fELF":
                 continue
+        if variant.kind == "pure":
+            problems.append(
+                f"{name}: {member} is compiled code, but the {variant.name} variant is pure"
+            )
+            continue
         try:
             needed = elf_needed(zf.read(member))
         except UnreadableELF as exc:

@@ -19,11 +19,17 @@ from packaging.version import Version
 from wheeltrain.adapters import builder
 from wheeltrain.adapters.index import IndexClient
 from wheeltrain.core.config import TrainConfig, Variant, canonical_name
-from wheeltrain.core.matrix import BuildTarget, expected_files, select_targets
+from wheeltrain.core.matrix import BuildTarget, expected_files, select_targets, variant_targets
 from wheeltrain.errors import StepFailed, UsageError
 from wheeltrain.stages.check import CheckReport, check_files
 from wheeltrain.stages.publish import PublishReport, VerifyReport, publish, verify_release
-from wheeltrain.stages.smoke import SmokeJob, SmokeResult, smoke_many
+from wheeltrain.stages.smoke import (
+    SmokeJob,
+    SmokeResult,
+    fetch_dependencies,
+    requirements_of,
+    smoke_many,
+)
 
 __all__ = [
     "ShipReport",
@@ -31,6 +37,7 @@ __all__ = [
     "build_targets",
     "build_variants",
     "check_step",
+    "dependencies_step",
     "dist_files",
     "local_targets",
     "select",
@@ -88,13 +95,7 @@ def build_targets(
     variant: Variant, pythons: Sequence[str] = (), archs: Sequence[str] = ()
 ) -> list[BuildTarget]:
     """One variant's builds, narrowed to ``pythons`` and ``archs`` when given."""
-    targets = [
-        BuildTarget(variant, py, arch)
-        for py in variant.python
-        if not pythons or py in pythons
-        for arch in variant.archs
-        if not archs or arch in archs
-    ]
+    targets = variant_targets(variant, pythons, archs)
     if not targets:
         raise UsageError(f"--python/--arch match none of {variant.name}'s builds")
     return targets
@@ -107,7 +108,8 @@ def local_targets(
     local, ci_only = [], []
     for t in targets:
         why = builder.unbuildable_reason(t)
-        if why is None and pythons and t.python not in pythons:
+        # an abi3 or pure variant's one build serves every Python: --python narrows its smoke
+        if why is None and pythons and t.python not in pythons and t.variant.kind == "platform":
             why = "not selected (--python)"
         if why is None:
             local.append(t)
@@ -248,6 +250,50 @@ def _upgrade_paths(
     return paths
 
 
+def _smoke_pairs(
+    targets: Sequence[BuildTarget], pythons: Sequence[str]
+) -> dict[tuple[str, str], Variant]:
+    """(variant, CPython) pairs to smoke-test: each target's own CPython; every CPython of an
+    abi3 or pure variant (narrowed to ``pythons``), since its one wheel serves them all."""
+    wanted: dict[tuple[str, str], Variant] = {}
+    for target in targets:
+        variant = target.variant
+        if variant.kind == "platform":
+            wanted[(variant.name, target.python)] = variant
+        else:
+            for py in variant.python:
+                if not pythons or py in pythons:
+                    wanted[(variant.name, py)] = variant
+    return wanted
+
+
+def dependencies_step(
+    files: Sequence[Path],
+    config: TrainConfig,
+    targets: Sequence[BuildTarget],
+    dest: Path,
+    *,
+    pythons: Sequence[str] = (),
+    progress: Progress = _quiet,
+) -> tuple[int, int]:
+    """Put what the built wheels depend on into ``dest`` (an index folder that holds only the
+    release), for each CPython the smoke tests use; returns (requirements, files added)."""
+    own = {canonical_name(v.distribution) for v in config.variants}
+    wheels = [f for f in files if f.suffix == ".whl"]
+    requirements = requirements_of(wheels, own)
+    if not requirements:
+        return 0, 0
+    exes = sorted(
+        {
+            exe
+            for _, py in _smoke_pairs(targets, pythons)
+            if (exe := builder.find_python(py)) is not None
+        }
+    )
+    added = fetch_dependencies(requirements, exes, dest, progress=progress)
+    return len(requirements), added
+
+
 def smoke_step(
     targets: Sequence[BuildTarget],
     version: str,
@@ -256,10 +302,13 @@ def smoke_step(
     upgrade_from: str | None = None,
     progress: Progress = _quiet,
     find_links: Path | None = None,
+    pythons: Sequence[str] = (),
 ) -> SmokeRun:
     """Install each target's variant from ``index_url`` with that target's CPython and run its
     smoke command; with ``upgrade_from``, the upgrade path hotfix users take. With
-    ``find_links`` (the built files' folder), the files are tested before any upload."""
+    ``find_links`` (the built files' folder), the files are tested before any upload. The one
+    wheel of an abi3 or pure variant is tested with every CPython of the variant (narrowed to
+    ``pythons`` when given)."""
     run = SmokeRun()
     if upgrade_from is not None:
         variants = list({t.variant.name: t.variant for t in targets}.values())
@@ -267,14 +316,12 @@ def smoke_step(
             IndexClient(index_url), variants, upgrade_from, version, run.skipped
         )
     jobs = []
-    for target in targets:
-        exe = builder.find_python(target.python)
+    for (name, python), variant in _smoke_pairs(targets, pythons).items():
+        exe = builder.find_python(python)
         if exe is None:
-            run.skipped.append(f"{target.variant.name} {target.python}: CPython not installed here")
+            run.skipped.append(f"{name} {python}: CPython not installed here")
             continue
-        jobs.append(
-            SmokeJob(target.variant, exe, target.python, run.upgrades.get(target.variant.name))
-        )
+        jobs.append(SmokeJob(variant, exe, python, run.upgrades.get(name)))
     run.results = smoke_many(jobs, version, index_url, progress=progress, find_links=find_links)
     return run
 
@@ -304,12 +351,15 @@ def ship(
     upgrade_from: str | None = None,
     step: Callable[[str], AbstractContextManager[list[str]]] | None = None,
     progress: Progress = _quiet,
+    dependencies: Path | None = None,
 ) -> ShipReport:
     """build -> check -> publish -> verify -> smoke, for the builds this machine can make.
 
     Nothing is uploaded before every file is built and checked; a step that fails raises and
     the later steps do not run. ``step(name)`` may return a context manager that receives a
-    list of detail strings (the rehearsal times its stages with it).
+    list of detail strings (the rehearsal times its stages with it). With ``dependencies``
+    (the folder of an index that holds only the release, as a rehearsal's does), what the
+    wheels depend on is downloaded there before the smoke tests.
     """
 
     def stage(name: str) -> AbstractContextManager[list[str]]:
@@ -331,11 +381,26 @@ def ship(
         if not report.checked.ok:
             raise StepFailed("; ".join(report.checked.problems))
         detail.append(f"{len(files)} file(s) ok")
+    if dependencies is not None:
+        with stage("dependencies") as detail:
+            wanted, added = dependencies_step(
+                files, config, local, dependencies, pythons=pythons, progress=progress
+            )
+            detail.append(
+                f"{wanted} requirement(s), {added} file(s) added to the index"
+                if wanted
+                else "the wheels need nothing else"
+            )
     with stage("smoke built files") as detail:
         # nothing reaches the index untested: each wheel, installed from the folder it was
         # built into, with each Python of the matrix, runs its smoke command first
         before = smoke_step(
-            local, version, index_url, progress=progress, find_links=dist_root(dist)
+            local,
+            version,
+            index_url,
+            progress=progress,
+            find_links=dist_root(dist),
+            pythons=pythons,
         )
         if before.failed:
             raise StepFailed(
@@ -359,7 +424,12 @@ def ship(
         detail.append(f"{len(report.verified.checked)} file(s) on the index, sha256 as built")
     with stage("smoke") as detail:
         report.smoke = smoke_step(
-            local, version, index_url, upgrade_from=upgrade_from, progress=progress
+            local,
+            version,
+            index_url,
+            upgrade_from=upgrade_from,
+            progress=progress,
+            pythons=pythons,
         )
         if report.smoke.failed:
             raise StepFailed(

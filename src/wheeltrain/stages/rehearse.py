@@ -169,6 +169,7 @@ def _release_files(
         upgrade_from=upgrade_from,
         step=run.stage,
         progress=run.progress,
+        dependencies=index.packages,
     )
     summary.ci_only = shipped.ci_only
     summary.files = {

@@ -13,7 +13,8 @@ import os
 import shlex
 import subprocess
 import tempfile
-from collections.abc import Callable, Mapping
+import zipfile
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,15 @@ from wheeltrain.adapters.proc import last_line, run
 from wheeltrain.core.config import Variant
 from wheeltrain.errors import StepFailed, UsageError
 
-__all__ = ["SmokeJob", "SmokeResult", "pip_env", "smoke_many", "smoke_one"]
+__all__ = [
+    "SmokeJob",
+    "SmokeResult",
+    "fetch_dependencies",
+    "pip_env",
+    "requirements_of",
+    "smoke_many",
+    "smoke_one",
+]
 
 
 def pip_env(*, without_cuda: bool = False, base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -242,3 +251,59 @@ def smoke_many(
             for job in jobs
         ]
         return [f.result() for f in futures]
+
+
+def requirements_of(wheels: Sequence[Path], own: Collection[str]) -> list[str]:
+    """The ``Requires-Dist`` lines of the built wheels, but those on the release's own
+    distributions (``own``, canonical names): what an index must also hold to install them."""
+    from email.parser import HeaderParser
+
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    found: dict[str, None] = {}
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as zf:
+            names = [
+                n for n in zf.namelist() if n.endswith(".dist-info/METADATA") and n.count("/") == 1
+            ]
+            if len(names) != 1:
+                continue
+            text = zf.read(names[0]).decode("utf-8", "replace")
+        for line in HeaderParser().parsestr(text).get_all("Requires-Dist") or []:
+            try:
+                requirement = Requirement(line)
+            except InvalidRequirement:
+                continue  # check's twine check names a broken METADATA
+            if canonicalize_name(requirement.name) not in own:
+                found[str(requirement)] = None
+    return list(found)
+
+
+def fetch_dependencies(
+    requirements: Sequence[str],
+    pythons: Sequence[str],
+    dest: Path,
+    *,
+    timeout: float = 900.0,
+    progress: Callable[[str], None] = lambda _: None,
+) -> int:
+    """Download ``requirements`` as each interpreter of ``pythons`` would install them (its own
+    markers and wheels), from the index pip is configured with, into ``dest``; returns how many
+    files ``dest`` gained. For an index that holds only the release (a rehearsal's)."""
+    before = set(dest.iterdir()) if dest.is_dir() else set()
+    for python_exe in pythons:
+        progress(f"dependencies for {python_exe}: pip download of {len(requirements)}")
+        proc = run(
+            [python_exe, "-m", "pip", "download", "--quiet", "--dest", str(dest), *requirements],
+            env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+            timeout=timeout,
+            check=False,
+            what="pip download",
+        )
+        if proc.returncode != 0:
+            raise StepFailed(
+                f"the release's dependencies could not be downloaded with {python_exe}: "
+                f"{last_line(proc)}"
+            )
+    return len(set(dest.iterdir()) - before)
