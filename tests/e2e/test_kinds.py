@@ -117,3 +117,30 @@ def test_a_pure_wheel_that_carries_compiled_code_is_stopped(tmp_path: Path, cli:
     code, out = _check(cli, root, tmp_path / "d", "pure")
     assert code == 1
     assert "kinds/_speed.so is compiled code, but the pure variant is pure" in out
+
+
+@pytest.mark.slow
+def test_wheeltrain_rehearses_its_own_release(tmp_path: Path) -> None:
+    """wheeltrain's own [tool.wheeltrain]: a pure variant and its sdist; its dependencies come
+    from the index pip is configured with into the rehearsal's index before the smoke tests."""
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [WHEELTRAIN, "rehearse", "--project", str(root), "--python", "3.12", "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(proc.stdout)
+    monthly, hotfix = report["releases"]
+    version = monthly["version"]
+    assert sorted(f["name"] for f in monthly["files"]["wheeltrain"]) == [
+        f"wheeltrain-{version}-py3-none-any.whl",
+        f"wheeltrain-{version}.tar.gz",
+    ]
+    assert monthly["smoke"] == [f"wheeltrain 3.12: install {version}: wheeltrain {version}"]
+    post = hotfix["version"]
+    assert hotfix["smoke"] == [f"wheeltrain 3.12: upgrade {version} -> {post}: wheeltrain {post}"]
+    stages = {(s["release"], s["stage"]): s["detail"] for s in report["stages"]}
+    assert "requirement(s)" in stages[("monthly", "dependencies")]

@@ -118,6 +118,8 @@ def _clone(project: Path, dest: Path) -> str:
         top = Git.discover(project).root
     if top is not None and top.resolve() == project.resolve():
         Git(dest.parent).run_git("clone", "-q", "--no-local", str(project), str(dest))
+        if Git(project).status_porcelain().strip():
+            return "a clone of the project's repository at HEAD (uncommitted changes left out)"
         return "a clone of the project's repository"
     builder.copy_project(project, dest)
     git = Git(dest)
