@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from wheeltrain.core.settings import ReleaseSettings, parse_release_settings
 from wheeltrain.errors import ConfigError
@@ -19,8 +18,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 __all__ = ["Project", "load_project", "read_toml"]
 
 
-@dataclass(frozen=True)
-class Project:
+class Project(NamedTuple):
     root: Path
     pyproject: Path
     data: dict[str, Any]

@@ -50,7 +50,7 @@ def _modules_for(argv: Sequence[str] | None) -> list[str]:
 def build_parser(
     prog: str = "wheeltrain", modules: Sequence[str] | None = None
 ) -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print a machine-readable result")
     common.add_argument(
         "--project",

@@ -13,7 +13,6 @@ from wheeltrain.adapters.project import Project, load_project
 from wheeltrain.cli._output import emit
 from wheeltrain.core import tags as tagsmod
 from wheeltrain.core.changelog import render_notes
-from wheeltrain.core.commits import Commit
 from wheeltrain.core.config import ARCHS, EVENTS
 from wheeltrain.core.versioning import BumpLevel, bump, parse, post, validate_for_release
 from wheeltrain.errors import StepFailed, UsageError
@@ -316,42 +315,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _changelog_all(args: argparse.Namespace, project: Project, git: Git) -> int:
-    """One section per release tag over the whole history, from a single `git log`.
+    """One section per release tag over the whole history (:func:`history_sections`)."""
+    from wheeltrain.stages.notes import history_sections
 
-    A commit belongs to the first release (in version order) whose tag contains it; commits
-    that no release tag contains are "Unreleased". Within a section, newest first.
-    """
-    tag_shas = {t.name: t.sha for t in git.tags()}
-    commits = list(git.log(args.ref))
-    by_sha = {c.sha: c for c in commits}
-    release_of: dict[str, str] = {}
-    releases = tagsmod.release_tags(tag_shas, project.tag_format)  # oldest first
-    for tag in releases:
-        stack = [tag_shas[tag.name]]
-        while stack:
-            sha = stack.pop()
-            if sha in release_of or sha not in by_sha:
-                continue
-            release_of[sha] = tag.name
-            stack.extend(by_sha[sha].parents)
-    grouped: dict[str, list[Commit]] = {}
-    for commit in commits:
-        grouped.setdefault(release_of.get(commit.sha, "Unreleased"), []).append(commit)
-    titles = ["Unreleased"] if "Unreleased" in grouped else []
-    titles += [t.name for t in reversed(releases) if tag_shas[t.name] in by_sha]
-    sections = [(title, grouped.get(title, [])) for title in titles]
-    parts = [
-        render_notes(c, title=title, repo_url=project.repo_url, settings=project.settings)
-        for title, c in sections
-    ]
+    sections = history_sections(project, git, args.ref)
+    parts = [section.markdown for section in sections]
     text = "\n".join(parts)
     emit(
         args,
         text,
         {
-            "releases": [
-                {"title": title, "commits": [c.sha for c in commits]} for title, commits in sections
-            ],
+            "releases": [{"title": s.title, "commits": list(s.commits)} for s in sections],
             "markdown": text,
         },
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -12,8 +11,41 @@ from typing import Any, NoReturn
 from wheeltrain.errors import StepFailed, UsageError
 
 
+def _columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size`` finds it ($COLUMNS, the terminal,
+    else 80), without importing shutil and the compression modules it brings: argparse asks
+    for a help formatter on every argument it adds, and ``plan`` is a fast command."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return columns
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        super().__init__(
+            prog, indent_increment, max_help_position, _columns() - 2 if width is None else width
+        )
+
+
 class ArgumentParser(argparse.ArgumentParser):
     """argparse, but a bad command line raises :class:`UsageError` (exit 2, one line)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see `{self.prog} --help`)")
@@ -59,6 +91,8 @@ def emit(
             raise UsageError("--github-output: this command has no outputs")
         github_output(outputs)
     if getattr(args, "json", False):
+        import json
+
         json.dump(data, sys.stdout, indent=2, sort_keys=False)
         sys.stdout.write("\n")
     else:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from wheeltrain.core.commits import Change, Commit
 from wheeltrain.core.settings import ReleaseSettings
 
-__all__ = ["SECTIONS", "insert_section", "render_notes"]
+__all__ = ["SECTIONS", "Entries", "insert_section", "render_entries", "render_notes"]
 
 #: (key, title) in the order sections appear.
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -83,12 +83,42 @@ def render_notes(
 ) -> str:
     """Markdown notes for ``commits`` (newest first, as ``git log`` gives them); each change
     of a squashed commit is an entry of its own, as in semantic-release's changelog."""
+    entries_of = Entries(repo_url, settings)
+    return render_entries(
+        (entry for commit in commits for entry in entries_of(commit)),
+        title=title,
+        preamble=preamble,
+    )
+
+
+class Entries:
+    """The notes' entries of one commit, as (section key, line): none for a merge or a release
+    commit, one per change of a squashed commit. Callable on each commit of a stream."""
+
+    def __init__(self, repo_url: str | None, settings: ReleaseSettings = _DEFAULT) -> None:
+        self.repo_url = repo_url
+        # a release commit's subject starts with the template's prefix: the full check (it
+        # parses the version) runs only for the few that do
+        self._prefix = settings.release_affixes[0]
+        self._is_release = settings.is_release_commit
+
+    def __call__(self, commit: Commit) -> list[tuple[str, str]]:
+        message = commit.message
+        if commit.is_merge or (message.startswith(self._prefix) and self._is_release(message)):
+            return []
+        return [
+            (_section_of(change), _entry(commit, change, self.repo_url))
+            for change in commit.changes
+        ]
+
+
+def render_entries(
+    entries: Iterable[tuple[str, str]], *, title: str | None = None, preamble: Sequence[str] = ()
+) -> str:
+    """Markdown notes from (section key, line) entries, newest first."""
     groups: dict[str, list[str]] = {}
-    for commit in commits:
-        if commit.is_merge or settings.is_release_commit(commit.message):
-            continue
-        for change in commit.changes:
-            groups.setdefault(_section_of(change), []).append(_entry(commit, change, repo_url))
+    for key, line in entries:
+        groups.setdefault(key, []).append(line)
     lines: list[str] = []
     if title:
         lines += [f"## {title}", ""]
@@ -97,11 +127,11 @@ def render_notes(
     if not groups:
         lines += ["No changes.", ""]
     for key, heading in SECTIONS:
-        entries = groups.get(key)
-        if not entries:
+        found = groups.get(key)
+        if not found:
             continue
         lines += [f"### {heading}", ""]
-        lines += entries
+        lines += found
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -11,11 +11,8 @@ squashed message counts each paragraph that reads as a commit header of more tha
 
 from __future__ import annotations
 
-import functools
 import re
-import textwrap
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from wheeltrain.core.versioning import BumpLevel
@@ -79,39 +76,104 @@ class Change(NamedTuple):
     breaking_text: str | None = None
 
 
-@dataclass(frozen=True)
+_UNSET = object()
+
+
 class Commit:
     """One commit, parsed. ``type``, ``scope`` and ``subject`` describe its header; what it
-    releases and what the notes list come from :attr:`changes`, the one parse that both use."""
+    releases and what the notes list come from :attr:`changes`, the one parse that both use.
 
-    sha: str
-    message: str
-    type: str | None
-    scope: str | None
-    subject: str
-    body: str
-    is_merge: bool = False
-    parents: tuple[str, ...] = ()
-    bang: bool = False  # "!" after the header's type
+    A value (compared by its fields, never changed after it is made), written as a slotted
+    class rather than a dataclass: a whole history makes one per commit, and what each one
+    computes is cached in a slot of its own.
+    """
 
-    @functools.cached_property
+    __slots__ = (
+        "_changes",
+        "_level",
+        "_refs",
+        "bang",
+        "body",
+        "is_merge",
+        "message",
+        "parents",
+        "scope",
+        "sha",
+        "subject",
+        "type",
+    )
+    _FIELDS = ("sha", "message", "type", "scope", "subject", "body", "is_merge", "parents", "bang")
+
+    def __init__(
+        self,
+        sha: str,
+        message: str,
+        type: str | None,
+        scope: str | None,
+        subject: str,
+        body: str,
+        is_merge: bool = False,
+        parents: tuple[str, ...] = (),
+        bang: bool = False,  # "!" after the header's type
+    ) -> None:
+        self.sha = sha
+        self.message = message
+        self.type = type
+        self.scope = scope
+        self.subject = subject
+        self.body = body
+        self.is_merge = is_merge
+        self.parents = parents
+        self.bang = bang
+        self._changes: tuple[Change, ...] | None = None
+        self._level: BumpLevel | object | None = _UNSET
+        self._refs: tuple[int, ...] | None = None
+
+    def _key(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self._FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Commit) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Commit(sha={self.sha!r}, type={self.type!r}, subject={self.subject!r})"
+
+    @property
     def refs(self) -> tuple[int, ...]:
         """Issue and pull-request numbers (``#123``) named in the message, once each."""
-        if "#" not in self.message:
-            return ()
-        return tuple(dict.fromkeys(int(n) for n in _REF.findall(self.message)))
+        if self._refs is None:
+            message = self.message
+            self._refs = (
+                tuple(dict.fromkeys(int(n) for n in _REF.findall(message)))
+                if "#" in message
+                else ()
+            )
+        return self._refs
 
-    @functools.cached_property
+    @property
     def changes(self) -> tuple[Change, ...]:
         """The messages semantic-release reads in this commit (several for a squash)."""
+        if self._changes is None:
+            self._changes = self._parse_changes()
+        return self._changes
+
+    def _parse_changes(self) -> tuple[Change, ...]:
         message = self.message
+        body_at = message.find("\n\n")
         if (
             self.is_merge
             or "\r" in message
             or "  " in message
             or message[:1] in (" ", "\t", "*", "-")
-            or _LATER_PART.search(message)
-            or _PREFIXED.search(message)
+            # a line that starts indented or with a bullet may hide a squashed header
+            or (
+                ("\n " in message or "\n\t" in message or "\n*" in message or "\n-" in message)
+                and _PREFIXED.search(message)
+            )
+            or (body_at >= 0 and _LATER_PART.search(message, body_at))
             or ("BREAKING" in message and ("\n " in message or "\n\t" in message))
         ):
             return parse_changes(message, is_merge=self.is_merge)
@@ -127,10 +189,12 @@ class Commit:
         level = BumpLevel.MAJOR if breaking else _LEVELS.get(kind)
         return (Change(kind, self.scope, breaking, self.subject, self.body, level, footer),)
 
-    @functools.cached_property
+    @property
     def level(self) -> BumpLevel | None:
         """The release level this commit asks for: the highest of its changes."""
-        return _highest(c.level for c in self.changes)
+        if self._level is _UNSET:
+            self._level = _highest(c.level for c in self.changes)
+        return self._level  # type: ignore[return-value]
 
     @property
     def breaking(self) -> bool:
@@ -199,7 +263,11 @@ def _message_parts(message: str) -> list[str]:
 def _dedent(text: str) -> str:
     # textwrap.dedent only changes text whose first line is indented or that has blank lines
     # of spaces; both are rare, and dedent is costly on a whole history.
-    return textwrap.dedent(text) if text[:1] in (" ", "\t") else text
+    if text[:1] not in (" ", "\t"):
+        return text
+    import textwrap
+
+    return textwrap.dedent(text)
 
 
 def _breaking_text(body: str) -> str | None:

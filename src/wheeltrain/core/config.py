@@ -6,7 +6,6 @@ and bad values are refused with one line that names the key and what is allowed.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -222,6 +221,8 @@ class TrainConfig:
 
 
 def _hint(key: str, allowed: Any) -> str:
+    import difflib
+
     close = difflib.get_close_matches(key, list(allowed), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

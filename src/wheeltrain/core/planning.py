@@ -15,7 +15,7 @@ What wheeltrain adds: a version that already exists as a tag is never proposed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from packaging.version import Version
 
@@ -30,8 +30,7 @@ __all__ = ["MonthlyPlan", "base_tag", "plan_monthly"]
 ZERO = Version("0.0.0")
 
 
-@dataclass(frozen=True)
-class MonthlyPlan:
+class MonthlyPlan(NamedTuple):
     release: bool
     last_tag: str | None
     last_version: str | None
@@ -43,7 +42,7 @@ class MonthlyPlan:
     commits: tuple[Commit, ...]
     causes: tuple[Commit, ...]
     notes: str
-    kind: str = field(default="monthly")
+    kind: str = "monthly"
     last_release: str | None = None  # the line's newest release (the base or its .postN)
     base_reachable: bool = True  # False: the base tag sits on a release branch
     body: str = ""  # the notes without their title: the changelog section's text

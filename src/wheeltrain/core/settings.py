@@ -8,12 +8,10 @@ surfacing later as semantic-release's "run in very verbose mode".
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
@@ -98,8 +96,7 @@ _BOOLS = (
 _BAD_REF = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|^[-/.]|[/.]$|\.lock$|/\.")
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     """One place the version is written: a dotted TOML key or a variable in a file."""
 
     path: str  # relative to the project root
@@ -110,8 +107,7 @@ class Location:
         return f"{self.path}:{self.key}"
 
 
-@dataclass(frozen=True)
-class ReleaseSettings:
+class ReleaseSettings(NamedTuple):
     """The settings of ``[tool.semantic_release]`` that wheeltrain acts on, with defaults."""
 
     tag_format: str = "v{version}"
@@ -137,14 +133,14 @@ class ReleaseSettings:
         """The subject line of the release commit for ``version``."""
         return self.release_subject_template.replace("{version}", version)
 
-    @functools.cached_property
-    def _release_affixes(self) -> tuple[str, str]:
-        prefix, _, suffix = self.release_subject_template.partition("{version}")
-        return prefix, suffix
+    @property
+    def release_affixes(self) -> tuple[str, str]:
+        """What a release commit's subject has before and after its version."""
+        return _affixes(self.commit_message)
 
     def version_of_release_subject(self, subject: str) -> str | None:
         """The version named by a release commit's subject, or None for any other commit."""
-        prefix, suffix = self._release_affixes
+        prefix, suffix = self.release_affixes
         if len(subject) <= len(prefix) + len(suffix):
             return None
         if not (subject.startswith(prefix) and subject.endswith(suffix)):
@@ -170,6 +166,12 @@ class ReleaseSettings:
         return tuple(found) or (Location("pyproject.toml", "project.version", "toml"),)
 
 
+@functools.lru_cache(maxsize=8)
+def _affixes(commit_message: str) -> tuple[str, str]:
+    prefix, _, suffix = commit_message.split("\n", 1)[0].partition("{version}")
+    return prefix, suffix
+
+
 def _location(setting: str, entry: str, kind: str) -> Location:
     path, sep, key = entry.partition(":")
     key = key.split(":", 1)[0]  # "file:name:format" -> the name
@@ -186,6 +188,8 @@ def _check_keys(table: str, data: Mapping[str, Any], allowed_in: str | None = No
     allowed = _KEYS[allowed_in if allowed_in is not None else table]
     for key in data:
         if key not in allowed:
+            import difflib
+
             close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ConfigError(

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
@@ -41,8 +41,7 @@ def version_from_tag(tag_format: str, tag: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class ReleaseTag:
+class ReleaseTag(NamedTuple):
     name: str
     version: Version
 
@@ -64,7 +63,10 @@ def release_tags(names: Iterable[str], tag_format: str) -> list[ReleaseTag]:
             continue
         if version.local is None:
             out.append(ReleaseTag(name, version))
-    return sorted(out, key=lambda t: (t.version, t.name))
+    # by version, then by name: two stable sorts spare a Python-level tuple comparison each
+    out.sort(key=lambda t: t.name)
+    out.sort(key=lambda t: t.version)
+    return out
 
 
 def latest(tags: Iterable[ReleaseTag], *, final_only: bool = False) -> ReleaseTag | None:
@@ -83,8 +85,7 @@ def line_tags(tags: Iterable[ReleaseTag], base: Version) -> list[ReleaseTag]:
     return sorted((t for t in tags if in_line(t.version, base)), key=lambda t: t.version)
 
 
-@dataclass(frozen=True)
-class Cut:
+class Cut(NamedTuple):
     """A release that an earlier run committed and tagged at HEAD but did not finish."""
 
     version: Version

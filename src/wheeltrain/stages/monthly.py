@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from packaging.version import Version
 
-from wheeltrain.adapters import semrel, stamp
 from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.project import load_project
 from wheeltrain.core.changelog import insert_section
@@ -18,6 +16,9 @@ from wheeltrain.core.tags import ReleaseTag, line_tags, release_tags, tag_name
 from wheeltrain.core.versioning import BumpLevel
 from wheeltrain.errors import ConfigError, StepFailed
 from wheeltrain.stages.common import cut_at
+
+if TYPE_CHECKING:
+    import datetime
 
 __all__ = ["MonthlyResult", "make_plan", "release"]
 
@@ -39,8 +40,7 @@ def _reachable_base(
     return next((t for t in finals if t.name in reachable), None)
 
 
-@dataclass(frozen=True)
-class Base:
+class Base(NamedTuple):
     """Where the next monthly release starts from."""
 
     tag: ReleaseTag | None  # the newest final release of the line
@@ -145,8 +145,7 @@ def _released_before(version: str) -> bool:
     return parsed > Version("0.1.0") and parsed != Version("1.0.0")
 
 
-@dataclass(frozen=True)
-class MonthlyResult:
+class MonthlyResult(NamedTuple):
     plan: MonthlyPlan
     version: str | None
     tag: str | None
@@ -209,6 +208,11 @@ def release(
     wrong locally is undone: the work tree, the commit and the tag are as before, nothing is
     pushed.
     """
+
+    # what only a release needs is imported here: `plan` is a fast command
+    import datetime
+
+    from wheeltrain.adapters import semrel, stamp
 
     git = Git.discover(root)
     project = load_project(git.root)
