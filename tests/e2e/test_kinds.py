@@ -15,6 +15,7 @@ from tests.e2e.test_libraries import shared_object
 from tests.support.artifacts import make_sdist, make_wheel
 from tests.support.cli import Cli
 from tests.support.kinds import write_kinds_project
+from tests.support.servers import LocalIndex
 
 WHEELTRAIN = str(Path(sys.executable).parent / "wheeltrain")
 
@@ -144,3 +145,33 @@ def test_wheeltrain_rehearses_its_own_release(tmp_path: Path) -> None:
     assert hotfix["smoke"] == [f"wheeltrain 3.12: upgrade {version} -> {post}: wheeltrain {post}"]
     stages = {(s["release"], s["stage"]): s["detail"] for s in report["stages"]}
     assert "requirement(s)" in stages[("monthly", "dependencies")]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _python("3.12"), reason="needs CPython 3.12")
+def test_build_test_installs_a_host_built_wheel_and_stops_a_failing_one(
+    tmp_path: Path, cli: Cli, index: LocalIndex
+) -> None:
+    """`build --test` for a wheel cibuildwheel did not build (a pure variant's): installed from
+    the output folder into a fresh environment and smoke-tested before it is kept."""
+    root = write_kinds_project(tmp_path / "kinds")
+    args = [
+        "build", "--variant", "pure", "--python", "3.12", "--test", "--version", "1.0.0",
+        "--index-url", index.simple_url, "--project", str(root),
+    ]  # fmt: skip
+    result = cli(*args, "--out", str(tmp_path / "good"))
+    assert result.code == 0, result.err
+    assert "tested: pure on CPython 3.12: 42 (3, 12)" in result.out
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            "smoke = \"python -c 'import kinds, sys; print(",
+            "smoke = \"python -c 'raise SystemExit(3); print(",
+        )
+    )
+    result = cli(*args, "--out", str(tmp_path / "bad"))
+    assert result.code == 1
+    assert (
+        "a built wheel failed its test, do not publish it: pure 3.12: smoke command failed"
+        in result.err
+    )

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wheeltrain.adapters.project import Project, load_project
 from wheeltrain.cli._output import emit
@@ -14,6 +14,9 @@ from wheeltrain.core.config import ARCHS, EVENTS, TrainConfig, parse_config
 from wheeltrain.core.matrix import BuildTarget, expected_files
 from wheeltrain.core.versioning import validate_for_release
 from wheeltrain.errors import ConfigError, StepFailed, UsageError
+
+if TYPE_CHECKING:
+    from wheeltrain.adapters.builder import BuildReport
 
 
 def load_config(project: Project) -> TrainConfig:
@@ -95,8 +98,16 @@ def register_build_and_check(subparsers: Any, common: argparse.ArgumentParser) -
     p.add_argument(
         "--test",
         action="store_true",
-        help="in a container, run the variant's test-command (else its smoke command) on every "
-        "wheel in cibuildwheel's test step, with that wheel's Python, before keeping it",
+        help="test every wheel before keeping it: in a container, the variant's test-command "
+        "(else its smoke command) in cibuildwheel's test step; a wheel built on the host (a pure "
+        "variant's, or with --builder host) is installed from --out into a fresh environment for "
+        "each selected local CPython and its smoke command run",
+    )
+    p.add_argument(
+        "--index-url",
+        default="https://pypi.org/simple/",
+        help="with --test outside a container: where the wheels' dependencies come from "
+        "(default: PyPI)",
     )
     p.add_argument(
         "--builder",
@@ -143,13 +154,53 @@ def cmd_build(args: argparse.Namespace) -> int:
         test=args.test,
         progress=lambda line: None if args.json else print(line, file=sys.stderr, flush=True),
     )
+    smoke_lines: list[str] = []
+    if args.test and report.built:
+        smoke_lines = _test_host_builds(args, targets, report, version, out)
     lines = [f"{variant.name}: {len(report.built)} file(s) in {out} ({report.seconds:.1f} s)"]
     lines += [f"  {p.name}" for p in report.built]
     lines += [f"  CI only: {build} ({why})" for build, why in report.ci_only]
+    lines += smoke_lines
     emit(args, "\n".join(lines), report.as_dict())
     if not report.built:
         raise StepFailed(f"nothing of {variant.name} can be built here: its builds run on CI")
     return 0
+
+
+def _test_host_builds(
+    args: argparse.Namespace,
+    targets: list[BuildTarget],
+    report: BuildReport,
+    version: str,
+    out: Path,
+) -> list[str]:
+    """``--test`` for what cibuildwheel did not test: host builds and a pure variant's wheel,
+    installed from ``out`` with each selected local CPython; a failure stops the build."""
+    from wheeltrain.adapters import builder
+    from wheeltrain.stages.pipeline import dist_root, smoke_step
+
+    ci_only = {build for build, _ in report.ci_only}
+    host = [
+        t
+        for t in targets
+        if t.identifier not in ci_only and not builder.uses_container(t, args.builder)
+    ]
+    if not host:
+        return []
+    run = smoke_step(
+        host,
+        version,
+        args.index_url,
+        find_links=dist_root(out),
+        pythons=args.python or (),
+        progress=lambda line: None if args.json else print(line, file=sys.stderr, flush=True),
+    )
+    if run.failed:
+        raise StepFailed(
+            "a built wheel failed its test, do not publish it: "
+            + "; ".join(f"{r.variant} {r.python}: {r.problem}" for r in run.failed)
+        )
+    return [f"  tested: {r.variant} on CPython {r.python}: {r.output or 'ok'}" for r in run.results]
 
 
 def dist_files(folder: Path) -> list[Path]:
