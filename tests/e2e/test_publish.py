@@ -80,7 +80,7 @@ def test_a_different_file_under_the_same_name_is_an_error(
     index.upload([other])
     result = publish(cli, tmp_path / "dist", index.url + "/")
     assert result.code == 1
-    assert "holds a different file under the same name" in result.err
+    assert f"holds a different file under the name {other.name}" in result.err
     assert "nothing was uploaded" in result.err
     assert on_index(index) == [other.name]
 
@@ -307,3 +307,72 @@ def test_verify_all_variants_in_the_form_people_type_names_the_drift(
     assert wrong.code == 2 and "is not a distribution of this project" in wrong.err
     hotfix = cli("verify", "--all-variants", "0.3.14.post1", "--json", *args).json()
     assert not any("not part of a hotfix release" in n for n in hotfix["notes"])  # all three
+
+
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [
+        ("403", "the credentials may not upload mooncake-transfer-engine"),
+        ("413", "is larger than the index accepts"),
+    ],
+)
+def test_an_upload_a_rerun_cannot_fix_says_what_to_do_instead(
+    tmp_path: Path, index: LocalIndex, cli: Cli, status: str, says: str
+) -> None:
+    release_files(tmp_path / "dist")
+    with faulty_proxy(index.url, lambda n: status) as (url, log):
+        result = publish(cli, tmp_path / "dist", url + "/")
+    assert result.code == 1
+    assert "\x1b" not in result.err
+    line = result.err.strip().splitlines()[-1]  # above it: the progress lines
+    assert line.startswith("wheeltrain: error: ")
+    assert says in line
+    assert "re-run publish" not in line
+    assert log == [status]  # not retried: the same answer would come again
+    assert on_index(index) == []
+
+
+def test_files_of_another_version_are_refused_before_anything_is_uploaded(
+    tmp_path: Path, index: LocalIndex, cli: Cli
+) -> None:
+    files = release_files(tmp_path / "dist")
+    stray = make_wheel(tmp_path / "dist", DISTS[0], "0.3.9", "cp312-cp312-manylinux_2_28_x86_64")
+    result = publish(cli, tmp_path / "dist", index.url + "/")
+    assert result.code == 2
+    assert f"{stray.name} is 0.3.9" in result.err
+    assert on_index(index) == []
+    assert len(files) == 4
+
+
+def test_without_digests_the_index_copy_is_compared_by_download(
+    tmp_path: Path, index: LocalIndex, cli: Cli
+) -> None:
+    files = release_files(tmp_path / "dist")
+    index.upload(files[:1])  # the very same file: done
+    other = release_files(tmp_path / "other")[1]  # another build under the same name
+    other.write_bytes(other.read_bytes() + b"\0")  # same name, different bytes
+    index.upload([other])
+    with faulty_proxy(index.url, lambda n: "pass", strip_digests=True) as (url, log):
+        result = publish(cli, tmp_path / "dist", url + "/")
+    assert result.code == 1
+    assert f"different file under the name {files[1].name}" in result.err
+    assert "nothing was uploaded" in result.err
+    assert log == []
+    files[1].unlink()  # without the conflicting one, the identical file counts as published
+    with faulty_proxy(index.url, lambda n: "pass", strip_digests=True) as (url, log):
+        result = publish(cli, tmp_path / "dist", url + "/", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["present"] == [files[0].name]
+    assert sorted(result.json()["uploaded"]) == sorted(f.name for f in files[2:])
+
+
+def test_a_truncated_copy_on_the_server_is_named_as_such(
+    tmp_path: Path, index: LocalIndex, cli: Cli
+) -> None:
+    files = release_files(tmp_path / "dist")
+    data = files[0].read_bytes()
+    (index.packages / files[0].name).write_bytes(data[: len(data) // 2])  # a full disk's work
+    result = publish(cli, tmp_path / "dist", index.url + "/")
+    assert result.code == 1
+    assert f"truncated copy of {files[0].name} ({len(data) // 2} of {len(data)} bytes" in result.err
+    assert "delete that file on the server, then re-run publish" in result.err

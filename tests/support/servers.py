@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -116,15 +117,21 @@ def hang(seconds: float, release: threading.Event) -> Behaviour:
 
 @contextmanager
 def faulty_proxy(
-    upstream: str, upload: Callable[[int], str], *, hang_seconds: float = 30.0
+    upstream: str,
+    upload: Callable[[int], str],
+    *,
+    hang_seconds: float = 30.0,
+    strip_digests: bool = False,
 ) -> Iterator[tuple[str, list[str]]]:
     """A proxy in front of a real index whose uploads (POST) misbehave on purpose.
 
     ``upload(n)`` decides the n-th upload (from 1): "pass" forwards it, "500" answers 500
     without forwarding, "drop" forwards it and then closes the connection without an answer,
     "cut" closes the connection before forwarding (the upload is lost mid-way), "hang" waits
-    ``hang_seconds`` first. Reads (GET) are always forwarded. Yields the proxy's
-    URL and the log of what each upload got.
+    ``hang_seconds`` first, "403" and "413" answer that status with twine's usual reason.
+    Reads (GET) are always forwarded; with ``strip_digests`` the index pages lose their
+    ``#sha256=`` fragments (an index that gives no digest). Yields the proxy's URL and the log
+    of what each upload got.
     """
     log: list[str] = []
     release = threading.Event()
@@ -145,9 +152,15 @@ def faulty_proxy(
             if action == "500":
                 answer(500, b"Internal Server Error")(handler)
                 return
+            if action in ("403", "413"):
+                reason = b"Forbidden" if action == "403" else b"Request Entity Too Large"
+                answer(int(action), reason)(handler)
+                return
             if action == "hang":
                 release.wait(hang_seconds)
                 return
+        if strip_digests and handler.command == "GET":
+            headers["Accept"] = "text/html"  # the HTML page, whose digests are in fragments
         request = urllib.request.Request(
             upstream + handler.path, data=body, headers=headers, method=handler.command
         )
@@ -160,6 +173,8 @@ def faulty_proxy(
                 )
         except urllib.error.HTTPError as exc:
             status, content, ctype = exc.code, exc.read(), "text/plain"
+        if strip_digests and handler.command == "GET" and ctype.startswith("text/html"):
+            content = re.sub(rb"#sha256=[0-9a-f]+", b"", content)
         if handler.command == "POST" and log and log[-1] == "drop":
             handler.close_connection = True
             handler.connection.shutdown(socket.SHUT_RDWR)

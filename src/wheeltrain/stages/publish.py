@@ -116,20 +116,18 @@ def publish(
     """Upload every file the index does not have yet; idempotent, resumable."""
     if not files:
         raise UsageError("nothing to publish: the dist folder holds no wheels or sdists")
+    _check_versions(files, version)
     report = PublishReport()
     local = {f.name: (f, sha256_of(f)) for f in files}
     there = _on_index(client, files, version)
-    conflicts = [
-        f"{name} (index sha256 {there[name].sha256}, local {sha})"
-        for name, (_, sha) in local.items()
-        if name in there and there[name].sha256 and there[name].sha256 != sha
-    ]
+    conflicts = []
+    for name, (path, sha) in sorted(local.items()):
+        if name in there:
+            problem = _compare(client, there[name], path, sha, upload_url)
+            if problem:
+                conflicts.append(problem)
     if conflicts:
-        raise StepFailed(
-            "the index holds a different file under the same name: "
-            + "; ".join(conflicts)
-            + ": nothing was uploaded; a published file cannot be replaced, release a new version"
-        )
+        raise StepFailed("; ".join(conflicts) + ": nothing was uploaded")
     missing = [f for name, (f, _) in sorted(local.items()) if name not in there]
     report.present = sorted(name for name in local if name in there)
     for path in missing:
@@ -149,6 +147,97 @@ def publish(
     return report
 
 
+def _check_versions(files: Sequence[Path], version: str) -> None:
+    """Every file is of the release being published (``--version``)."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        wanted = Version(version)
+    except InvalidVersion:
+        raise UsageError(f"--version {version!r} is not a PEP 440 version") from None
+    wrong = []
+    for path in files:
+        try:
+            found = parse_filename(path.name).version
+        except InvalidFilename as exc:
+            raise UsageError(f"{path.name} is not a wheel or sdist file name ({exc})") from None
+        if found != wanted:
+            wrong.append(f"{path.name} is {found}")
+    if wrong:
+        raise UsageError(
+            f"not all files are of the release {version}: {'; '.join(wrong)}: publish one "
+            "release's files at a time"
+        )
+
+
+def _on_pypi(upload_url: str) -> bool:
+    return "upload.pypi.org" in upload_url or "test.pypi.org" in upload_url
+
+
+def _compare(
+    client: IndexClient, item: IndexFile, path: Path, sha: str, upload_url: str
+) -> str | None:
+    """Why the index's ``item`` is not ``path`` (sha256 ``sha``), or None when it is. With no
+    digest from the index the file is downloaded; a shorter copy is named as truncated."""
+    if item.sha256 and item.sha256 == sha:
+        return None
+    theirs, size = client.download_digest(item)
+    if theirs == sha:
+        return None
+    ours = path.stat().st_size
+    if size < ours and not _on_pypi(upload_url):
+        return (
+            f"the index holds a truncated copy of {path.name} ({size} of {ours} bytes; the server "
+            "ran out of space or the upload was cut): delete that file on the server, then re-run "
+            "publish"
+        )
+    return (
+        f"the index holds a different file under the name {path.name} (index sha256 {theirs}, "
+        f"local {sha}): a published file cannot be replaced; release a new version"
+    )
+
+
+#: Colour and cursor escape sequences (twine's rich output when it thinks it has a terminal).
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_HTTP_STATUS = re.compile(r"HTTPError: (\d{3})\b")
+
+
+def _twine_error(output: str) -> str:
+    """The line of twine's output that says what went wrong, without colours or padding."""
+    text = _ANSI.sub("", output)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    at = next((i for i, line in enumerate(lines) if line.startswith("ERROR")), None)
+    chosen = " ".join(lines[at:]) if at is not None else (lines[-1] if lines else "")
+    chosen = chosen.removeprefix("ERROR").strip()
+    return _redact(chosen if len(chosen) <= 240 else chosen[:237] + "...")
+
+
+def _final_failure(path: Path, output: str, error: str) -> StepFailed:
+    """The one line for an upload that will not succeed by trying again, or the re-run hint."""
+    dist = _distribution(path)
+    status = _HTTP_STATUS.search(_ANSI.sub("", output))
+    code = status[1] if status else None
+    if code in ("401", "403"):
+        return StepFailed(
+            f"the index refused the upload of {path.name} ({error}): the credentials may not "
+            f"upload {dist} (check the API token, or the trusted publisher of this workflow); "
+            "a re-run will not help until that is fixed"
+        )
+    if code == "413":
+        size = path.stat().st_size / 1e6
+        return StepFailed(
+            f"{path.name} ({size:.1f} MB) is larger than the index accepts ({error}): PyPI "
+            "allows 100 MB per file unless the project has a larger limit; make the wheel "
+            "smaller or request a limit for the project"
+        )
+    if code == "400":
+        return StepFailed(f"the index rejected {path.name} ({error}): fix the file and build again")
+    return StepFailed(
+        f"uploading {path.name} failed: {error}: re-run publish to finish the release"
+    )
+
+
 def _upload_one(
     path: Path,
     sha: str,
@@ -163,12 +252,12 @@ def _upload_one(
     sleep: Callable[[float], None],
     report: PublishReport,
 ) -> None:
-    env = dict(os.environ)
-    if "upload.pypi.org" not in upload_url and "test.pypi.org" not in upload_url:
+    env = dict(os.environ, NO_COLOR="1")
+    if not _on_pypi(upload_url):
         # A local index without authentication still makes twine ask for a user name.
         env.setdefault("TWINE_USERNAME", "wheeltrain")
         env.setdefault("TWINE_PASSWORD", "unused")
-    last = ""
+    last = output = ""
     for attempt in range(1, attempts + 1):
         report.attempts += 1
         progress(f"uploading {path.name} (attempt {attempt})")
@@ -196,18 +285,19 @@ def _upload_one(
         if ok:
             report.uploaded.append(path.name)
             return
-        last = _redact(" ".join(output.split())[-300:])
+        last = _twine_error(output)
         # Did it arrive after all (a dropped connection after the server stored it)?
         arrived = _on_index(client, [path], version).get(path.name)
         if arrived is not None:
-            if arrived.sha256 and arrived.sha256 != sha:
-                raise StepFailed(f"{path.name} is on the index with a different sha256: {last}")
+            problem = _compare(client, arrived, path, sha, upload_url)
+            if problem:
+                raise StepFailed(f"{problem} (the upload said: {last})")
             report.uploaded.append(path.name)
             return
         if not _TRANSIENT.search(output) or attempt == attempts:
             break
         sleep(backoff * 2 ** (attempt - 1))
-    raise StepFailed(f"uploading {path.name} failed: {last}: re-run publish to finish the release")
+    raise _final_failure(path, output, last)
 
 
 @dataclass
