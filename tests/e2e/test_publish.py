@@ -376,3 +376,42 @@ def test_a_truncated_copy_on_the_server_is_named_as_such(
     assert result.code == 1
     assert f"truncated copy of {files[0].name} ({len(data) // 2} of {len(data)} bytes" in result.err
     assert "delete that file on the server, then re-run publish" in result.err
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
+def test_a_killed_publish_leaves_no_upload_running(
+    tmp_path: Path, index: LocalIndex, how: str
+) -> None:
+    import signal
+    import sys
+
+    release_files(tmp_path / "dist")
+    wheeltrain = str(Path(sys.executable).parent / "wheeltrain")
+    with faulty_proxy(index.url, lambda n: "hang", hang_seconds=60) as (url, log):
+        proc = subprocess.Popen(
+            [
+                wheeltrain, "publish", str(tmp_path / "dist"), "--version", "0.4.0",
+                "--repository-url", url + "/", "--project", str(EXAMPLE),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while not log:  # twine's upload reached the server and hangs there
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr
+            time.sleep(0.05)
+        proc.send_signal(getattr(signal, how))
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == (-9 if how == "SIGKILL" else 143), err
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            found = subprocess.run(
+                ["pgrep", "-f", f"twine upload .*--repository-url {url}/"],
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            if not found:
+                break
+            time.sleep(0.1)
+        assert found == ""

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -158,3 +160,73 @@ def test_a_wheel_whose_smoke_command_fails_is_never_uploaded(tmp_path: Path) -> 
     packages = Path(kept.removeprefix("kept ")) / "index" / "packages"
     assert sorted(p.name for p in packages.iterdir()) == []
     shutil.rmtree(kept.removeprefix("kept "), ignore_errors=True)
+
+
+def _start_until_index(tmp_path: Path) -> tuple[subprocess.Popen[str], str, list[str]]:
+    """A rehearsal of the example, running until its index answers: (process, port, lines)."""
+    env = sandbox(tmp_path)
+    proc = subprocess.Popen(
+        [WHEELTRAIN, "rehearse", "--project", str(EXAMPLE), "--python", "3.12"],
+        cwd=tmp_path / "cwd",
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    lines = []
+    for line in proc.stderr:
+        lines.append(line)
+        if "local index on http://127.0.0.1:" in line:
+            return proc, line.split("127.0.0.1:")[1].split("/")[0], lines
+    raise AssertionError("the rehearsal never started its index: " + "".join(lines)[-2000:])
+
+
+def _index_process(port: str) -> str:
+    found = subprocess.run(
+        ["pgrep", "-f", f"pypiserver run -p {port}"], capture_output=True, text=True
+    )
+    return found.stdout.strip()
+
+
+@pytest.mark.slow
+def test_sigterm_unwinds_a_rehearsal_like_ctrl_c(tmp_path: Path) -> None:
+    proc, port, _ = _start_until_index(tmp_path)
+    assert _index_process(port)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert err.strip().splitlines()[-1] == "wheeltrain: terminated"
+    assert _index_process(port) == ""
+    assert listing(tmp_path / "tmp") == [] and listing(tmp_path / "home") == []
+
+
+@pytest.mark.slow
+def test_after_sigkill_the_index_dies_and_the_next_rehearsal_clears_the_rest(
+    tmp_path: Path,
+) -> None:
+    proc, port, _ = _start_until_index(tmp_path)
+    proc.kill()
+    proc.wait(timeout=30)
+    assert proc.stderr is not None
+    proc.stderr.close()
+    deadline = time.monotonic() + 15
+    while _index_process(port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _index_process(port) == ""  # it died with its parent
+    left = [p.name for p in (tmp_path / "tmp").iterdir()]
+    assert any(name.startswith("wheeltrain-rehearsal-") for name in left)
+    # the next rehearsal (even one refused at once) removes what the killed one left
+    empty = tmp_path / "no-project"
+    empty.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp_path / "tmp")}
+    again = subprocess.run(
+        [WHEELTRAIN, "rehearse", "--project", str(empty)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 2
+    assert "removed 1 folder(s) left by rehearsals that were killed" in again.stderr
+    assert not [p for p in (tmp_path / "tmp").iterdir() if p.name.startswith("wheeltrain-")]

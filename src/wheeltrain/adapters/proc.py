@@ -25,8 +25,10 @@ def run(
     input_text: str | None = None,
     timeout: float | None = None,
     what: str | None = None,
+    die_with_parent: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``args``; on failure raise :class:`StepFailed` carrying the command's stderr."""
+    """Run ``args``; on failure raise :class:`StepFailed` carrying the command's stderr. A
+    child that must not outlive wheeltrain (an upload) is run with ``die_with_parent``."""
     _no_nul(args)
     if VERBOSE:
         print("+ " + " ".join(args), file=sys.stderr)
@@ -38,6 +40,7 @@ def run(
             input=input_text,
             capture_output=True,
             text=True,
+            preexec_fn=_die_with_parent if die_with_parent and sys.platform == "linux" else None,
             timeout=timeout,
             check=False,
         )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import re
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 
 from wheeltrain.cli._output import ArgumentParser
 from wheeltrain.errors import UsageError, WheeltrainError
@@ -74,7 +77,34 @@ def build_parser(
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived (a cancelled CI job, ``kill``): unwinds like Ctrl-C, so every
+    ``finally`` runs (temporary folders removed, the embedded index stopped)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """SIGTERM handled like SIGINT while a command runs (main thread only; restored after)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None, prog: str = "wheeltrain") -> int:
+    with _sigterm_unwinds():
+        return _main(argv, prog)
+
+
+def _main(argv: Sequence[str] | None, prog: str) -> int:
     parser = build_parser(prog, _modules_for(argv))
     try:
         words = list(sys.argv[1:] if argv is None else argv)
@@ -89,6 +119,9 @@ def main(argv: Sequence[str] | None = None, prog: str = "wheeltrain") -> int:
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print(f"{prog}: terminated", file=sys.stderr)
+        return 143
     except BrokenPipeError:  # `wheeltrain changelog | head`
         return 0
 

@@ -278,6 +278,7 @@ def _upload_one(
                 check=False,
                 timeout=upload_timeout,
                 what=f"uploading {path.name}",
+                die_with_parent=True,  # a killed publish leaves no upload running
             )
             ok, output = proc.returncode == 0, proc.stdout + proc.stderr
         except StepFailed as exc:  # the upload hung past the timeout

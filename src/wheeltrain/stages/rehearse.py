@@ -191,21 +191,49 @@ def rehearse(
     keep: bool = False,
     progress: Callable[[str], None] = lambda _: None,
 ) -> RehearsalReport:
+    removed = remove_killed_rehearsals()
+    if removed:
+        progress(f"removed {removed} folder(s) left by rehearsals that were killed")
     if not (project / "pyproject.toml").is_file():
         raise ConfigError(f"{project} has no pyproject.toml: give --project the project's root")
     config_table = load_project(project).wheeltrain
     if config_table is None:
         raise ConfigError(f"{project}/pyproject.toml has no [tool.wheeltrain] table")
     parse_config(config_table)  # bad configuration: exit 2 before anything starts
-    work = Path(tempfile.mkdtemp(prefix="wheeltrain-rehearsal-"))
+    work = Path(tempfile.mkdtemp(prefix=_PREFIX))
+    (work / _OWNER).write_text(str(os.getpid()), encoding="ascii")
     try:
         with _inside(work):
             return _rehearse(project.resolve(), work, pythons, progress)
     finally:
         if keep:
+            (work / _OWNER).unlink(missing_ok=True)  # kept on purpose: never removed as stale
             progress(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+
+
+_PREFIX = "wheeltrain-rehearsal-"
+_OWNER = "owner.pid"
+
+
+def remove_killed_rehearsals() -> int:
+    """Remove the temporary folders of rehearsals whose process is gone (killed with
+    SIGKILL, which no ``finally`` survives); their index died with them. Returns how many."""
+    removed = 0
+    for folder in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*"):
+        try:
+            pid = int((folder / _OWNER).read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            continue  # not ours to judge: no owner written (yet)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+        except PermissionError:
+            continue  # alive, another user's
+    return removed
 
 
 @contextmanager
