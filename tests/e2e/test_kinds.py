@@ -175,3 +175,19 @@ def test_build_test_installs_a_host_built_wheel_and_stops_a_failing_one(
         "a built wheel failed its test, do not publish it: pure 3.12: smoke command failed"
         in result.err
     )
+
+
+def test_a_file_larger_than_the_upload_limit_is_stopped_by_check(tmp_path: Path, cli: Cli) -> None:
+    root = write_kinds_project(tmp_path / "kinds")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace('kind = "pure"\n', 'kind = "pure"\nmax-file-size-mb = 0.01\n')
+    )
+    dist = tmp_path / "d"
+    wheel = make_wheel(dist, "kinds-pure", "1.0.0", module="kinds", payload="# " + "x" * 20000)
+    make_sdist(dist, "kinds-pure", "1.0.0")
+    code, out = _check(cli, root, dist, "pure")
+    assert code == 1
+    size = wheel.stat().st_size / 1024 / 1024
+    assert f"{wheel.name}: {size:.1f} MiB, more than the 0.01 MiB an upload of pure may be" in out
+    assert out.count("MiB, more than") == 1  # the small sdist passes

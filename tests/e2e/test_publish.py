@@ -415,3 +415,30 @@ def test_a_killed_publish_leaves_no_upload_running(
                 break
             time.sleep(0.1)
         assert found == ""
+
+
+def test_a_dry_run_stages_only_what_the_index_lacks_and_stops_on_a_conflict(
+    tmp_path: Path, index: LocalIndex, cli: Cli
+) -> None:
+    files = release_files(tmp_path / "dist")
+    index.upload(files[:1])
+    staged = tmp_path / "to-publish"
+    result = publish(
+        cli, tmp_path / "dist", index.url + "/", "--dry-run", "--stage-to", str(staged)
+    )
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in staged.iterdir()) == sorted(f.name for f in files[1:])
+    assert "3 to upload, 1 already there (same sha256)" in result.out
+    assert on_index(index) == [files[0].name]  # nothing uploaded
+    # a different file under a name the index has: stopped before anything is staged or sent
+    other = release_files(tmp_path / "other")[1]
+    other.write_bytes(other.read_bytes() + b"\0")
+    index.upload([other])
+    again = publish(
+        cli, tmp_path / "dist", index.url + "/", "--dry-run", "--stage-to", str(tmp_path / "s2")
+    )
+    assert again.code == 1
+    assert f"different file under the name {files[1].name}" in again.err
+    assert not (tmp_path / "s2").exists()
+    refused = publish(cli, tmp_path / "dist", index.url + "/", "--stage-to", str(tmp_path / "s3"))
+    assert refused.code == 2 and "--stage-to goes with --dry-run" in refused.err

@@ -120,6 +120,28 @@ def test_publishing_sits_in_each_top_level_workflow() -> None:
         assert not any("uses" in job for job in jobs.values()), "no reusable workflow publishes"
 
 
+def test_the_publish_job_sends_only_what_the_check_job_found_missing() -> None:
+    """wheeltrain's publish guarantees hold on GitHub: the check job asks the index (a
+    different file under an existing name stops the release there); the publish job installs
+    nothing and uploads only those files; an API token only when the variable chooses it."""
+    for path in RELEASES:
+        jobs = load(path)["jobs"]
+        publish = jobs["publish"]["steps"]
+        assert not any("wheeltrain-setup" in s.get("uses", "") for s in publish), path
+        assert not any("pip install" in s.get("run", "") for s in publish), path
+        fetch = next(s for s in publish if "download-artifact@" in s.get("uses", ""))
+        assert fetch["with"]["name"] == "to-publish", path
+        upload = next(s for s in publish if "gh-action-pypi-publish@" in s.get("uses", ""))
+        assert upload["with"]["packages-dir"] == "to-publish/files/", path
+        assert upload["if"] == "${{ steps.files.outputs.any == 'true' }}", path
+        password = upload["with"]["password"]
+        assert password.startswith("${{ vars.WHEELTRAIN_PUBLISH_WITH_TOKEN == 'true' &&"), path
+        assert "check" in jobs["publish"]["needs"] or "push" in jobs["publish"]["needs"], path
+    check = load(ROOT / ".github" / "actions" / "wheeltrain-check" / "action.yml")
+    runs = " ".join(s.get("run", "") for s in check["runs"]["steps"])
+    assert "wheeltrain publish dist" in runs and "--dry-run --stage-to to-publish/files" in runs
+
+
 def invocations() -> list[tuple[str, list[str]]]:
     found = []
     for path in WORKFLOWS + ACTIONS:

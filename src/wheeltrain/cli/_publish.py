@@ -42,6 +42,18 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--retries", type=int, default=3, help="retries per file (default 3)")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per upload (default 300)")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="ask the index and say what would be uploaded; a different file under a name the "
+        "index has fails here (exit 1); nothing is uploaded",
+    )
+    p.add_argument(
+        "--stage-to",
+        metavar="DIR",
+        help="with --dry-run: copy the files the upload must send into DIR (for an uploader that "
+        "does not ask the index first, as the workflows' publish job)",
+    )
     p.set_defaults(handler=cmd_publish)
 
     p = subparsers.add_parser(
@@ -79,6 +91,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
     upload_url, read_url = _where(args)
     client = IndexClient(read_url)
     files = [f for f in dist_files(Path(args.dist)) if f.name.endswith((".whl", ".tar.gz"))]
+    if args.stage_to and not args.dry_run:
+        raise UsageError("--stage-to goes with --dry-run: it stages files instead of uploading")
+    if args.dry_run:
+        return _publish_dry_run(args, files, version, upload_url, client)
     report = publish(
         files,
         version,
@@ -93,6 +109,44 @@ def cmd_publish(args: argparse.Namespace) -> int:
         f"published {version}: {len(report.uploaded)} uploaded, {len(report.present)} already "
         f"on {client.where}",
         report.as_dict(),
+    )
+    return 0
+
+
+def _publish_dry_run(
+    args: argparse.Namespace, files: list[Path], version: str, upload_url: str, client: Any
+) -> int:
+    import shutil
+
+    from wheeltrain.stages.publish import preflight
+
+    present, missing = preflight(files, version, upload_url=upload_url, client=client)
+    staged = None
+    if args.stage_to:
+        staged = Path(args.stage_to)
+        if staged.exists() and any(staged.iterdir()):
+            raise UsageError(f"--stage-to {staged} is not empty: name a new folder")
+        staged.mkdir(parents=True, exist_ok=True)
+        for path in missing:
+            shutil.copy2(path, staged / path.name)
+    lines = [
+        f"dry run of publishing {version} to {client.where}: {len(missing)} to upload, "
+        f"{len(present)} already there (same sha256)"
+    ]
+    lines += [f"  upload  {p.name}" for p in missing]
+    lines += [f"  there   {name}" for name in present]
+    if staged is not None:
+        lines.append(f"staged {len(missing)} file(s) in {staged}")
+    emit(
+        args,
+        "\n".join(lines),
+        {
+            "dry_run": True,
+            "upload": [p.name for p in missing],
+            "present": present,
+            "staged": str(staged) if staged is not None else None,
+        },
+        {"upload": str(len(missing)), "present": str(len(present))},
     )
     return 0
 

@@ -51,6 +51,9 @@ VARIANT_DEFAULTS: dict[str, Any] = {
     # what the wheels are: "platform" (one per CPython and arch), "abi3" (one per arch, built
     # for the lowest CPython of the variant, for all newer ones) or "pure" (one py3-none-any)
     "kind": "platform",
+    # the largest file an upload may send, in MiB: PyPI's default limit (a project can be
+    # granted more); check stops a larger file before anything is tagged or uploaded
+    "max-file-size-mb": 100,
     # cibuildwheel settings of this variant (unset: the project's [tool.cibuildwheel] ones)
     "before-all": None,
     "before-build": None,
@@ -138,6 +141,7 @@ class Variant:
     repair_exclude: tuple[str, ...] | None = None
     require_libraries: tuple[str, ...] | None = None
     kind: str = "platform"
+    max_file_size_mb: float = 100
 
     @property
     def lowest_python(self) -> str:
@@ -173,6 +177,7 @@ class Variant:
         return {
             "name": self.name,
             "kind": self.kind,
+            "max-file-size-mb": self.max_file_size_mb,
             "distribution": self.distribution,
             "import-name": self.import_name,
             "releases": list(self.releases),
@@ -358,6 +363,13 @@ def _parse_variant(
         raise ConfigError(f"{where}.kind {kind!r} is not one of {', '.join(KINDS)}")
     if kind == "pure" and cuda is not None:
         raise ConfigError(f"{where}: a pure variant has no compiled code, so no cuda")
+    max_size = merged["max-file-size-mb"]
+    if (
+        isinstance(max_size, bool)
+        or not isinstance(max_size, (int, float))
+        or not 0 < max_size < 1_000_000
+    ):
+        raise ConfigError(f"{where}.max-file-size-mb must be a positive number of MiB, e.g. 100")
     return Variant(
         name=name,
         distribution=distribution,
@@ -382,6 +394,7 @@ def _parse_variant(
         if required is None
         else _str_list(f"{where}.require-libraries", required),
         kind=kind,
+        max_file_size_mb=max_size,
     )
 
 

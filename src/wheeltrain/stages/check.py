@@ -281,6 +281,7 @@ def check_files(
     seen: dict[tuple[str, str, str | None, str | None], str] = {}
     for path in files:
         name = path.name
+        _check_size(path, by_dist, report)
         if name.endswith(".whl"):
             try:
                 dist = parse_filename(name).distribution
@@ -325,6 +326,25 @@ def check_files(
     if twine and files:
         _twine_check(files, report)
     return report
+
+
+def _check_size(path: Path, by_dist: dict[str, Variant], report: CheckReport) -> None:
+    """No file larger than its variant's upload limit (``max-file-size-mb``, PyPI's 100 MiB
+    by default): found here, before the tag is pushed, not by a refused upload."""
+    try:
+        variant = by_dist.get(parse_filename(path.name).distribution)
+    except InvalidFilename:
+        return  # named as a bad file name where it is checked
+    if variant is None:
+        return
+    size = path.stat().st_size
+    limit = variant.max_file_size_mb * 1024 * 1024
+    if size > limit:
+        report.problems.append(
+            f"{path.name}: {size / 1024 / 1024:.1f} MiB, more than the "
+            f"{variant.max_file_size_mb:g} MiB an upload of {variant.name} may be "
+            "(max-file-size-mb; PyPI grants larger limits per project on request)"
+        )
 
 
 def _describe(key: tuple[str, str, str | None, str | None]) -> str:

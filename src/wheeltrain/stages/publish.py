@@ -35,6 +35,7 @@ __all__ = [
     "REPOSITORIES",
     "PublishReport",
     "VerifyReport",
+    "preflight",
     "publish",
     "read_url_for",
     "sha256_of",
@@ -114,26 +115,12 @@ def publish(
     sleep: Callable[[float], None] = time.sleep,
 ) -> PublishReport:
     """Upload every file the index does not have yet; idempotent, resumable."""
-    if not files:
-        raise UsageError("nothing to publish: the dist folder holds no wheels or sdists")
-    _check_versions(files, version)
     report = PublishReport()
-    local = {f.name: (f, sha256_of(f)) for f in files}
-    there = _on_index(client, files, version)
-    conflicts = []
-    for name, (path, sha) in sorted(local.items()):
-        if name in there:
-            problem = _compare(client, there[name], path, sha, upload_url)
-            if problem:
-                conflicts.append(problem)
-    if conflicts:
-        raise StepFailed("; ".join(conflicts) + ": nothing was uploaded")
-    missing = [f for name, (f, _) in sorted(local.items()) if name not in there]
-    report.present = sorted(name for name in local if name in there)
+    report.present, missing = preflight(files, version, upload_url=upload_url, client=client)
     for path in missing:
         _upload_one(
             path,
-            local[path.name][1],
+            sha256_of(path),
             version,
             upload_url=upload_url,
             client=client,
@@ -145,6 +132,29 @@ def publish(
             report=report,
         )
     return report
+
+
+def preflight(
+    files: Sequence[Path], version: str, *, upload_url: str, client: IndexClient
+) -> tuple[list[str], list[Path]]:
+    """What an upload of ``files`` must do, asked of the index before anything is sent:
+    (names already there with the same sha256, files to upload). A different file under a
+    name the index has stops it here, with nothing uploaded."""
+    if not files:
+        raise UsageError("nothing to publish: the dist folder holds no wheels or sdists")
+    _check_versions(files, version)
+    local = {f.name: (f, sha256_of(f)) for f in files}
+    there = _on_index(client, files, version)
+    conflicts = []
+    for name, (path, sha) in sorted(local.items()):
+        if name in there:
+            problem = _compare(client, there[name], path, sha, upload_url)
+            if problem:
+                conflicts.append(problem)
+    if conflicts:
+        raise StepFailed("; ".join(conflicts) + ": nothing was uploaded")
+    present = sorted(name for name in local if name in there)
+    return present, [f for name, (f, _) in sorted(local.items()) if name not in there]
 
 
 def _check_versions(files: Sequence[Path], version: str) -> None:
