@@ -12,8 +12,11 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 
-def _metadata(name: str, version: str) -> str:
-    return f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: test package\n\n"
+def _metadata(name: str, version: str, requires: tuple[str, ...] = ()) -> str:
+    needs = "".join(f"Requires-Dist: {r}\n" for r in requires)
+    return (
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: test package\n{needs}\n"
+    )
 
 
 def make_wheel(
@@ -25,6 +28,7 @@ def make_wheel(
     module: str | None = None,
     payload: str = "",
     binaries: dict[str, bytes] | None = None,
+    requires: tuple[str, ...] = (),
 ) -> Path:
     """Write ``{name}-{version}-{tag}.whl`` into ``out`` with a module that imports (and
     ``binaries``, e.g. shared objects, at the paths given)."""
@@ -34,7 +38,7 @@ def make_wheel(
     dist_info = f"{stem}-{version}.dist-info"
     files: dict[str, str | bytes] = {
         f"{module}/__init__.py": f"__version__ = {version!r}\n{payload}",
-        f"{dist_info}/METADATA": _metadata(name, version),
+        f"{dist_info}/METADATA": _metadata(name, version, requires),
         f"{dist_info}/WHEEL": (
             f"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: {tag}\n"
         ),

@@ -142,6 +142,29 @@ def test_the_publish_job_sends_only_what_the_check_job_found_missing() -> None:
     assert "wheeltrain publish dist" in runs and "--dry-run --stage-to to-publish/files" in runs
 
 
+def test_no_job_that_can_write_installs_anything() -> None:
+    """A job holding a write permission (contents, id-token) runs no pip and no action that
+    installs wheeltrain; the installing jobs install only hash-checked versions."""
+    installing = {f"./.github/actions/{name}" for name in ("wheeltrain-setup", "wheeltrain-build",
+                  "wheeltrain-check", "wheeltrain-verify")}  # fmt: skip
+    for path in WORKFLOWS:
+        for name, job in load(path)["jobs"].items():
+            permissions = job.get("permissions", {})
+            if not any(v == "write" for v in permissions.values()):
+                continue
+            for step in job.get("steps", []):
+                assert step.get("uses") not in installing, (path.name, name, step)
+                assert "pip install" not in step.get("run", ""), (path.name, name, step)
+    setup = load(ROOT / ".github" / "actions" / "wheeltrain-setup" / "action.yml")
+    runs = [s.get("run", "") for s in setup["runs"]["steps"]]
+    installs = [line.strip() for run in runs for line in run.splitlines() if "pip install" in line]
+    assert installs == [
+        "python -m pip install --disable-pip-version-check --require-hashes --no-deps -r "
+        ".github/wheeltrain/requirements.txt",
+        "python -m pip install --disable-pip-version-check --no-deps .",
+    ]
+
+
 def invocations() -> list[tuple[str, list[str]]]:
     found = []
     for path in WORKFLOWS + ACTIONS:

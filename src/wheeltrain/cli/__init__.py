@@ -26,7 +26,7 @@ _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "_matrix": ("matrix", "build", "check"),
     "_publish": ("publish", "smoke"),
     "_rehearse": ("rehearse",),
-    "_init": ("init", "trusted-publishers"),
+    "_init": ("init", "trusted-publishers", "lock"),
 }
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import wheeltrain
 from wheeltrain.adapters.project import load_project
 from wheeltrain.cli._matrix import load_config
 from wheeltrain.cli._output import emit
-from wheeltrain.errors import ConfigError, UsageError
+from wheeltrain.errors import ConfigError, UsageError, WheeltrainError
+
+if TYPE_CHECKING:
+    from wheeltrain.stages.init import InitReport
 
 #: wheeltrain.stages.init.PROFILES, without importing the templates machinery for every command
 PROFILES = ("mooncake", "single")
@@ -40,7 +43,42 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-config", action="store_true", help="write the files only, leave pyproject.toml"
     )
+    p.add_argument(
+        "--no-lock",
+        action="store_true",
+        help="do not resolve the workflows' requirements now (run `wheeltrain lock` later)",
+    )
+    p.add_argument(
+        "--lock-index-url",
+        metavar="URL",
+        default="https://pypi.org/simple/",
+        help="the index the workflows' requirements are resolved from (default: PyPI)",
+    )
     p.set_defaults(handler=cmd_init)
+
+    p = subparsers.add_parser(
+        "lock",
+        parents=[common],
+        help="pin what the workflows install, every file's sha256 included",
+        description="Resolve the install requirement (and what it needs) for CPython on x86_64 "
+        "and aarch64 Linux runners and write .github/wheeltrain/requirements.txt for `pip "
+        "install --require-hashes`. A requirement by name is pinned itself; a URL, VCS "
+        "reference or path is installed as given, with this wheeltrain's dependencies pinned.",
+    )
+    p.add_argument(
+        "--install",
+        metavar="SPEC",
+        help="what the workflows install as wheeltrain (default: the lock file's own, else "
+        "this version by name)",
+    )
+    p.add_argument(
+        "--index-url",
+        metavar="URL",
+        default="https://pypi.org/simple/",
+        help="resolve from this index (default: PyPI)",
+    )
+    p.add_argument("--python", default="3.12", help="the runners' CPython (default: 3.12)")
+    p.set_defaults(handler=cmd_lock)
 
     p = subparsers.add_parser(
         "trusted-publishers",
@@ -64,6 +102,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         branch=args.branch,
         config=not args.no_config,
     )
+    if not args.no_lock:
+        _init_lock(root, install, args.lock_index_url, report, force=args.force)
     lines = [f"wrote {rel}" for rel in report.written]
     lines += [f"kept  {rel} (exists; --force overwrites)" for rel in report.kept]
     lines += [f"note: {note}" for note in report.notes]
@@ -73,6 +113,70 @@ def cmd_init(args: argparse.Namespace) -> int:
     lines += ["", "left for the maintainer:"]
     lines += [f"  {n}. {item}" for n, item in enumerate(report.todo, 1)]
     emit(args, "\n".join(lines), report.as_dict())
+    return 0
+
+
+def _init_lock(
+    root: Path, install: str, index_url: str, report: InitReport, *, force: bool
+) -> None:
+    """The workflows' requirements file, made by init; a failure to resolve (no network) is
+    left to the maintainer, never a half-written file."""
+    from wheeltrain.errors import StepFailed
+    from wheeltrain.stages.lock import LOCK_FILE, lock
+
+    out = _lock_path(root)
+    if out.exists() and not force:
+        report.kept.append(LOCK_FILE)
+        return
+    try:
+        lock(install, index_url=index_url, out=out)
+    except StepFailed as exc:
+        report.notes.append(f"{LOCK_FILE} not written: {exc}")
+        report.todo.append(
+            f"run `wheeltrain lock --install SPEC` (SPEC: {install} once it is on the index, or "
+            "a git URL pinned to a commit, git+https://github.com/OWNER/wheeltrain@COMMIT) and "
+            f"commit {LOCK_FILE}: the workflows install only hash-checked versions and stop "
+            "without it"
+        )
+        return
+    report.written.append(LOCK_FILE)
+
+
+def _lock_path(root: Path) -> Path:
+    from wheeltrain.adapters.git import Git
+    from wheeltrain.stages.lock import LOCK_FILE
+
+    try:
+        top = Git.discover(root).root
+    except WheeltrainError:
+        top = root
+    return top / LOCK_FILE
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    from wheeltrain.core.lockfile import spec_of_lock
+    from wheeltrain.stages.lock import LOCK_FILE, lock
+
+    out = _lock_path(Path(args.project))
+    spec = args.install
+    if spec is None and out.exists():
+        spec = spec_of_lock(out.read_text(encoding="utf-8"))
+    spec = spec or f"wheeltrain=={wheeltrain.__version__}"
+    pins, self_pinned = lock(spec, index_url=args.index_url, python=args.python, out=out)
+    how = "pinned in it" if self_pinned else "installed as given, its dependencies pinned"
+    emit(
+        args,
+        f"wrote {LOCK_FILE}: {len(pins)} distribution(s) for CPython {args.python} on x86_64 "
+        f"and aarch64; {spec}: {how}",
+        {
+            "file": str(out),
+            "install": spec,
+            "self_pinned": self_pinned,
+            "pins": [
+                {"name": p.name, "version": p.version, "sha256": list(p.hashes)} for p in pins
+            ],
+        },
+    )
     return 0
 
 
