@@ -21,7 +21,7 @@ def git(cwd: Path, *args: str) -> str:
 
 def push_script(workflow: str) -> str:
     steps = load(ROOT / ".github" / "workflows" / workflow)["jobs"]["push"]["steps"]
-    return next(s["run"] for s in steps if s.get("name", "").startswith("Push the"))
+    return str(next(s["run"] for s in steps if s.get("name", "").startswith("Push the")))
 
 
 @pytest.fixture
