@@ -56,7 +56,7 @@ def test_init_writes_everything_and_keeps_the_existing_tag_release(
     tp = cli("trusted-publishers", "--json", "--project", str(repo.root)).json()
     rows = tp["publishers"]
     assert tp["repository"] == "kvcache-ai/Mooncake"
-    assert len(rows) == 1 * 3  # --force switched to the single profile: one distribution
+    assert len(rows) == 1 * 4  # --force switched to the single profile: one distribution
     assert rows[0] == {
         "distribution": "mooncake-transfer-engine",
         "owner": "kvcache-ai",
@@ -72,11 +72,11 @@ def test_trusted_publishers_for_the_three_variants(cli: Cli) -> None:
         "trusted-publishers", "--repository", "kvcache-ai/Mooncake", "--project", str(example)
     )
     assert result.code == 0
-    assert result.out.count("| pypi |") == 9
-    assert (
-        "| mooncake-transfer-engine-cuda13 | kvcache-ai | Mooncake | hotfix-release.yaml | pypi |"
-        in result.out
-    )
+    # exactly the (distribution, workflow) pairs that publish: cuda and non-cuda are released
+    # by all four workflows, cuda13 (released by hand and by hotfixes) by two
+    assert result.out.count("| pypi |") == 4 + 4 + 2
+    cuda13 = [line for line in result.out.splitlines() if "engine-cuda13 |" in line]
+    assert [line.split(" | ")[3] for line in cuda13] == ["hotfix-release.yaml", "backfill.yaml"]
     bad = cli("trusted-publishers", "--repository", "not a repo", "--project", str(example))
     assert bad.code == 2
 

@@ -163,3 +163,18 @@ def test_monthly_then_hotfix_then_tag_workflows(project: Path, tmp_path: Path) -
         names = [p.name for p in fresh.packages.iterdir()]
         assert names == [wheel.name]
         assert "0 to upload, 1 already there (same sha256)" in out
+
+    # a variant released by hand, for the existing tag: built, checked, published once; the
+    # same run again finds its file on the index and uploads nothing
+    shutil.rmtree(tmp_path / "artifacts")
+    with local_index(tmp_path / "backfill") as index:
+        first = act(project, "backfill.yaml", "workflow_dispatch", tmp_path, index.url + "/",
+                    "tag=v0.4.0", "variants=non-cuda")  # fmt: skip
+        names = [p.name for p in index.packages.iterdir()]
+        assert len(names) == 1 and names[0].startswith("mooncake_transfer_engine_non_cuda-0.4.0-")
+        assert "1 to upload, 0 already there (same sha256)" in first
+        shutil.rmtree(tmp_path / "artifacts")
+        again = act(project, "backfill.yaml", "workflow_dispatch", tmp_path, index.url + "/",
+                    "tag=v0.4.0", "variants=non-cuda")  # fmt: skip
+        assert "0 to upload, 1 already there (same sha256)" in again
+        assert [p.name for p in index.packages.iterdir()] == names

@@ -30,8 +30,9 @@ def load(path: Path) -> dict[str, Any]:
 RELEASES = [p for p in WORKFLOWS if p.name != "pr-title.yaml"]
 
 
-def test_the_three_release_workflows_and_the_title_check_exist() -> None:
+def test_the_release_workflows_and_the_title_check_exist() -> None:
     assert [p.name for p in WORKFLOWS] == [
+        "backfill.yaml",
         "hotfix-release.yaml",
         "monthly-release.yaml",
         "pr-title.yaml",

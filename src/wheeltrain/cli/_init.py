@@ -196,7 +196,7 @@ def cmd_trusted_publishers(args: argparse.Namespace) -> int:
         repository = match[1]
     elif not re.match(r"^[\w.-]+/[\w.-]+$", repository):
         raise UsageError(f"--repository {repository!r} is not OWNER/NAME")
-    rows = trusted_publishers([v.distribution for v in config.variants], repository)
+    rows = trusted_publishers([(v.distribution, v.releases) for v in config.variants], repository)
     lines = [
         "Register on PyPI (project → Settings → Publishing → Add a new publisher → GitHub):",
         "",

@@ -21,7 +21,15 @@ from wheeltrain.errors import ConfigError, WheeltrainError
 __all__ = ["PROFILES", "InitReport", "init", "render_files", "trusted_publishers"]
 
 PROFILES = ("mooncake", "single")
-WORKFLOWS = ("monthly-release.yaml", "hotfix-release.yaml", "release.yaml")
+WORKFLOWS = ("monthly-release.yaml", "hotfix-release.yaml", "release.yaml", "backfill.yaml")
+#: The release event each workflow builds: a variant is published by the workflows whose
+#: event is among its ``releases``.
+WORKFLOW_EVENTS = {
+    "monthly-release.yaml": "monthly",
+    "hotfix-release.yaml": "hotfix",
+    "release.yaml": "tag",
+    "backfill.yaml": "manual",
+}
 ACTIONS = ("wheeltrain-setup", "wheeltrain-build", "wheeltrain-check", "wheeltrain-verify")
 _TAG_TRIGGER = re.compile(r"^\s*tags(-ignore)?\s*:", re.MULTILINE)
 
@@ -407,9 +415,12 @@ def _findings(
     )
 
 
-def trusted_publishers(distributions: list[str], repository: str) -> list[dict[str, str]]:
-    """The PyPI trusted publishers a maintainer registers: one per distribution and workflow
-    that publishes (the publish job sits in each top-level workflow), environment ``pypi``."""
+def trusted_publishers(
+    releases: list[tuple[str, tuple[str, ...]]], repository: str
+) -> list[dict[str, str]]:
+    """The PyPI trusted publishers a maintainer registers: one per (distribution, workflow)
+    that really publishes it (``releases``: each distribution with the events that release
+    it), environment ``pypi``."""
     owner, _, repo = repository.partition("/")
     return [
         {
@@ -419,6 +430,7 @@ def trusted_publishers(distributions: list[str], repository: str) -> list[dict[s
             "workflow": workflow,
             "environment": "pypi",
         }
-        for dist in distributions
+        for dist, events in releases
         for workflow in WORKFLOWS
+        if WORKFLOW_EVENTS[workflow] in events
     ]
