@@ -97,3 +97,21 @@ def test_init_keeps_an_existing_release_table_and_says_what_it_lacks(
     todo = "\n".join(report["todo"])
     assert "the version also lives in src/demo/__init__.py:__version__" in todo
     assert 'template_dir = ".github/wheeltrain/changelog"' in todo
+
+
+def test_init_writes_dependabot_for_the_pins_and_keeps_an_existing_one(
+    tmp_path: Path, cli: Cli
+) -> None:
+    fresh = GitRepo.create(tmp_path / "fresh")
+    cli("init", "--no-lock", "--project", str(fresh.root))
+    text = (fresh.root / ".github" / "dependabot.yml").read_text()
+    assert "package-ecosystem: github-actions" in text and "package-ecosystem: pip" in text
+    own = GitRepo.create(tmp_path / "own")
+    (own.root / ".github").mkdir()
+    (own.root / ".github" / "dependabot.yml").write_text("version: 2\nupdates: []\n")
+    report = cli("init", "--no-lock", "--json", "--project", str(own.root)).json()
+    assert ".github/dependabot.yml" in report["kept"]
+    assert (own.root / ".github" / "dependabot.yml").read_text() == "version: 2\nupdates: []\n"
+    assert any(
+        item.startswith(".github/dependabot.yml exists and was kept") for item in report["todo"]
+    )

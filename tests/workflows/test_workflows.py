@@ -166,6 +166,29 @@ def test_no_job_that_can_write_installs_anything() -> None:
     ]
 
 
+def test_a_fork_never_releases() -> None:
+    """Each release workflow starts with one job guarded against forks; every other job needs
+    it, directly or through others, so a fork's copy stops at the start."""
+    for path in RELEASES:
+        jobs = load(path)["jobs"]
+        first = [name for name, job in jobs.items() if "needs" not in job]
+        assert len(first) == 1, (path.name, first)
+        assert jobs[first[0]]["if"] == "${{ !github.event.repository.fork }}", path.name
+
+
+def test_dependabot_keeps_the_pinned_actions_and_tools_current() -> None:
+    path = ROOT / ".github" / "dependabot.yml"
+    proc = subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.dependabot", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    updates = {u["package-ecosystem"]: u for u in yaml.safe_load(path.read_text())["updates"]}
+    assert updates["github-actions"]["directories"] == ["/", "/.github/actions/*"]
+    assert updates["pip"]["directory"] == "/.github/wheeltrain"
+
+
 def invocations() -> list[tuple[str, list[str]]]:
     found = []
     for path in WORKFLOWS + ACTIONS:

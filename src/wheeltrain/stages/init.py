@@ -53,6 +53,7 @@ def render_files(install: str, changelog_file: str = "CHANGELOG.md") -> dict[str
             "actions", action, "action.yml"
         ).replace("@@INSTALL@@", install)
     files[".github/zizmor.yml"] = _template("zizmor.yml")
+    files[".github/dependabot.yml"] = _template("dependabot.yml")
     files[".cz.toml"] = _template("cz.toml")
     files[".pre-commit-config.yaml"] = _template("pre-commit-config.yaml")
     files["RELEASE_QUICKSTART.md"] = _template("RELEASE_QUICKSTART.md")
@@ -270,6 +271,12 @@ def init(
             report.kept.append(rel)
             continue
         writes[rel] = text
+    if ".github/dependabot.yml" in report.kept:
+        report.todo.append(
+            ".github/dependabot.yml exists and was kept: add updates for package-ecosystem "
+            "github-actions (directories / and /.github/actions/*) and pip (directory "
+            "/.github/wheeltrain), so the pinned actions and tools stay current"
+        )
     tomls, variables = version_locations(root, project.version, git)
     report.found["version locations"] = [*tomls, *variables]
     changelog = settings.changelog_file
