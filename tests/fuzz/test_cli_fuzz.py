@@ -123,6 +123,7 @@ COMMANDS: dict[tuple[str, ...], list[str]] = {
     ("hotfix", "start"): ["--base", "--json"],
     ("check",): ["--version", "--event", "--variant", "--no-twine"],
     ("trusted-publishers",): ["--repository", "--json"],
+    ("notify",): ["--workflow", "--run-url", "--results", "--ref", "--json"],
     ("release", "monthly"): ["--dry-run", "--level"],
     ("release",): [],
     ("bogus",): [],

@@ -42,7 +42,16 @@ def git(cwd: Path, *args: str) -> str:
     ).stdout
 
 
-def act(repo: Path, workflow: str, event: str, tmp: Path, index_url: str, *inputs: str) -> str:
+def act(
+    repo: Path,
+    workflow: str,
+    event: str,
+    tmp: Path,
+    index_url: str,
+    *inputs: str,
+    secrets: tuple[str, ...] = (),
+    succeeds: bool = True,
+) -> str:
     artifacts = tmp / "artifacts"
     artifacts.mkdir(exist_ok=True)
     args = [
@@ -71,9 +80,11 @@ def act(repo: Path, workflow: str, event: str, tmp: Path, index_url: str, *input
         args += ["--local-repository", f"{action}={STANDINS / folder}"]
     for item in inputs:
         args += ["--input", item]
+    for item in secrets:
+        args += ["--secret", item]
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     proc = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+    assert (proc.returncode == 0) == succeeds, proc.stdout[-6000:] + proc.stderr[-2000:]
     return proc.stdout
 
 
@@ -178,3 +189,31 @@ def test_monthly_then_hotfix_then_tag_workflows(project: Path, tmp_path: Path) -
                     "tag=v0.4.0", "variants=non-cuda")  # fmt: skip
         assert "0 to upload, 1 already there (same sha256)" in again
         assert [p.name for p in index.packages.iterdir()] == names
+
+
+def test_a_failed_release_run_is_reported_once(project: Path, tmp_path: Path) -> None:
+    """A run that fails (here: a variant the project does not have) reaches the notify job,
+    which posts exactly one message to the chat webhook given as a secret."""
+    import http.server
+    import json
+
+    from tests.support.servers import fault_server
+
+    got: list[dict[str, str]] = []
+
+    def behave(handler: http.server.BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        got.append(json.loads(handler.rfile.read(length)))
+        handler.send_response(200)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    git(project, "checkout", "-q", "v0.3.9")
+    with fault_server(behave) as url:
+        out = act(project, "backfill.yaml", "workflow_dispatch", tmp_path, "http://127.0.0.1:9/",
+                  "tag=v0.3.9", "variants=no-such-variant",
+                  secrets=(f"WHEELTRAIN_SLACK_WEBHOOK={url}/hook",), succeeds=False)  # fmt: skip
+    assert "no variant 'no-such-variant'" in out
+    assert len(got) == 1, got
+    assert got[0]["text"].startswith("Release failed: Backfill Release")
+    assert "prepare failed" in got[0]["text"]

@@ -176,6 +176,17 @@ def test_a_fork_never_releases() -> None:
         assert jobs[first[0]]["if"] == "${{ !github.event.repository.fork }}", path.name
 
 
+def test_a_failed_run_is_reported_by_a_job_that_needs_every_other_one() -> None:
+    for path in RELEASES:
+        jobs = load(path)["jobs"]
+        notify, issue = jobs["notify"], jobs["issue"]
+        assert notify["if"] == "${{ failure() }}", path.name
+        assert sorted(notify["needs"]) == sorted(set(jobs) - {"notify", "issue"}), path.name
+        assert notify["permissions"] == {"contents": "read"}, path.name
+        assert issue["permissions"] == {"issues": "write"}, path.name
+        assert issue["needs"] == "notify", path.name
+
+
 def test_dependabot_keeps_the_pinned_actions_and_tools_current() -> None:
     path = ROOT / ".github" / "dependabot.yml"
     proc = subprocess.run(

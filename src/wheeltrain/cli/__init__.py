@@ -27,6 +27,7 @@ _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "_publish": ("publish", "smoke"),
     "_rehearse": ("rehearse",),
     "_init": ("init", "trusted-publishers", "lock"),
+    "_notify": ("notify",),
 }
 
 

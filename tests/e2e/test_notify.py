@@ -1,0 +1,111 @@
+"""`wheeltrain notify` against real HTTP receivers on 127.0.0.1 standing in for Slack and
+Discord: one message each, the issue text for the workflow, and no webhook URL in any output."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import Cli
+from tests.support.servers import fault_server
+
+RESULTS = json.dumps(
+    {
+        "plan": {"result": "success", "outputs": {}},
+        "prepare": {"result": "success", "outputs": {}},
+        "build": {"result": "failure", "outputs": {}},
+        "check": {"result": "skipped", "outputs": {}},
+    }
+)
+RUN = "https://github.com/kvcache-ai/Mooncake/actions/runs/42"
+
+
+@contextmanager
+def receiver(status: int = 200) -> Iterator[tuple[str, list[tuple[str, dict[str, str]]]]]:
+    got: list[tuple[str, dict[str, str]]] = []
+
+    def behave(handler: http.server.BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        got.append((handler.path, json.loads(handler.rfile.read(length) or b"{}")))
+        handler.send_response(status)
+        handler.send_header("Content-Length", "2")
+        handler.end_headers()
+        handler.wfile.write(b"ok")
+
+    with fault_server(behave) as url:
+        yield url, got
+
+
+@pytest.fixture
+def webhooks() -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in ("SLACK_WEBHOOK_URL", "DISCORD_WEBHOOK_URL")}
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def test_one_message_per_webhook_and_the_issue_text(
+    tmp_path: Path, cli: Cli, webhooks: None
+) -> None:
+    with receiver() as (url, got):
+        os.environ["SLACK_WEBHOOK_URL"] = f"{url}/services/T0/B0/s3cr3t-slack-path"
+        os.environ["DISCORD_WEBHOOK_URL"] = f"{url}/api/webhooks/1/s3cr3t-discord-path"
+        result = cli(
+            "notify", "--workflow", "Monthly Release", "--run-url", RUN, "--results", RESULTS,
+            "--ref", "main", "--out", str(tmp_path / "failure"),
+        )  # fmt: skip
+    assert result.code == 0, result.err
+    assert [path for path, _ in got] == [
+        "/services/T0/B0/s3cr3t-slack-path",
+        "/api/webhooks/1/s3cr3t-discord-path",
+    ]
+    slack, discord = got[0][1]["text"], got[1][1]["content"]
+    assert slack == discord
+    assert slack.startswith("Release failed: Monthly Release on main: build failed.")
+    assert slack.endswith(
+        f"Nothing pushed, nothing published: the build log is an artifact of the run; fix the cause and run the workflow again. {RUN}"
+    )
+    title = (tmp_path / "failure" / "title.txt").read_text()
+    body = (tmp_path / "failure" / "body.md").read_text()
+    assert title == "Release failed: Monthly Release\n"
+    assert "| build | failure | nothing pushed, nothing published" in body
+    assert "| check | skipped |  |" in body
+    assert "s3cr3t" not in result.out + result.err
+
+
+def test_a_refusing_webhook_fails_in_one_line_without_its_url(
+    tmp_path: Path, cli: Cli, webhooks: None
+) -> None:
+    with receiver(status=404) as (url, got):
+        os.environ["SLACK_WEBHOOK_URL"] = f"{url}/services/T0/B0/s3cr3t-slack-path"
+        os.environ.pop("DISCORD_WEBHOOK_URL", None)
+        result = cli("notify", "--workflow", "Monthly Release", "--run-url", RUN,
+                     "--results", RESULTS)  # fmt: skip
+    assert result.code == 1
+    assert len(got) == 1
+    line = result.err.strip()
+    assert "\n" not in line
+    assert "the slack webhook refused the message (404" in line
+    assert "s3cr3t" not in result.out + result.err
+
+
+@pytest.mark.parametrize(
+    ("results", "says"),
+    [
+        ("not json", "--results is not JSON"),
+        ('{"plan": {"result": "success"}}', "holds no failed or cancelled job"),
+        ('{"plan": 5}', "job 'plan' has no result"),
+    ],
+)
+def test_bad_results_are_bad_input(cli: Cli, results: str, says: str) -> None:
+    result = cli("notify", "--workflow", "W", "--run-url", RUN, "--results", results)
+    assert result.code == 2 and says in result.err
