@@ -217,3 +217,25 @@ def test_a_failed_release_run_is_reported_once(project: Path, tmp_path: Path) ->
     assert len(got) == 1, got
     assert got[0]["text"].startswith("Release failed: Backfill Release")
     assert "prepare failed" in got[0]["text"]
+
+
+def test_a_conflicting_file_on_the_index_stops_the_release_before_its_tag(
+    project: Path, tmp_path: Path
+) -> None:
+    """The index already holds a different file under the name the build makes: the check job
+    says so, and the run ends there: no tag, no commit on origin, nothing uploaded."""
+    from tests.support.artifacts import make_wheel
+
+    name = "mooncake-transfer-engine-non-cuda"
+    tag = "cp312-cp312-manylinux1_x86_64.manylinux_2_28_x86_64.manylinux_2_5_x86_64"
+    with local_index(tmp_path / "packages") as index:
+        planted = make_wheel(tmp_path / "other", name, "0.4.0", tag, module="mooncake")
+        index.upload([planted])
+        out = act(project, "monthly-release.yaml", "workflow_dispatch", tmp_path,
+                  index.url + "/", "level=auto", succeeds=False)  # fmt: skip
+        assert f"the index holds a different file under the name {planted.name}" in out
+        assert [p.name for p in index.packages.iterdir()] == [planted.name]
+    assert "refs/tags/v0.4.0" not in remote_refs(tmp_path)
+    assert git(tmp_path / "origin.git", "log", "-1", "--format=%s", "main").strip() == (
+        "feat(engine): a new transfer mode"
+    )

@@ -193,16 +193,13 @@ class IndexClient:
             found = [f for f in self._simple_files(name) if file_version(f.filename) == wanted]
         return sorted(found, key=lambda f: f.filename) or None
 
-    def download_digest(self, item: IndexFile) -> tuple[str, int]:
-        """(sha256, size) of a file as the index serves it, downloaded: for an index that
-        gives no digest, and to tell a truncated copy from a different file."""
-        import hashlib
-
+    def download(self, item: IndexFile) -> bytes:
+        """A file as the index serves it: for an index that gives no digest, and to tell a
+        truncated copy from a different file."""
         response = self._get(item.url, "*/*")
         if response is None:
             raise StepFailed(f"{item.filename} is listed by {self.where} but its download is 404")
-        body = response.content
-        return hashlib.sha256(body).hexdigest(), len(body)
+        return response.content
 
     def _pypi_json(self, name: str) -> dict[str, Any] | None:
         response = self._get(f"{self.json_api}/{urllib.parse.quote(name)}/json", "application/json")

@@ -188,18 +188,20 @@ def _compare(
     client: IndexClient, item: IndexFile, path: Path, sha: str, upload_url: str
 ) -> str | None:
     """Why the index's ``item`` is not ``path`` (sha256 ``sha``), or None when it is. With no
-    digest from the index the file is downloaded; a shorter copy is named as truncated."""
+    digest from the index the file is downloaded; a copy that is the start of the local file
+    is named as truncated."""
     if item.sha256 and item.sha256 == sha:
         return None
-    theirs, size = client.download_digest(item)
+    body = client.download(item)
+    theirs = hashlib.sha256(body).hexdigest()
     if theirs == sha:
         return None
-    ours = path.stat().st_size
-    if size < ours and not _on_pypi(upload_url):
+    local = path.read_bytes()
+    if len(body) < len(local) and local.startswith(body) and not _on_pypi(upload_url):
         return (
-            f"the index holds a truncated copy of {path.name} ({size} of {ours} bytes; the server "
-            "ran out of space or the upload was cut): delete that file on the server, then re-run "
-            "publish"
+            f"the index holds a truncated copy of {path.name} ({len(body)} of {len(local)} "
+            "bytes; the server ran out of space or the upload was cut): delete that file on the "
+            "server, then re-run publish"
         )
     return (
         f"the index holds a different file under the name {path.name} (index sha256 {theirs}, "
