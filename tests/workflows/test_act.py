@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.act.overlay import overlay
 from tests.support.servers import local_index
 from wheeltrain.stages.init import render_files
 
@@ -28,7 +29,6 @@ REPLACED = {
         "create-github-app-token"
     ),
 }
-FILTER = "--variant non-cuda --python 3.12 --arch x86_64"
 
 pytestmark = [
     pytest.mark.slow,
@@ -73,8 +73,6 @@ def act(
         f"WHEELTRAIN_ACT_INDEX={index_url}",
         "--env",
         f"WHEELTRAIN_ACT_ORIGIN={tmp / 'origin.git'}",
-        "--env",
-        f"WHEELTRAIN_MATRIX_FILTER={FILTER}",
     ]
     for action, folder in REPLACED.items():
         args += ["--local-repository", f"{action}={STANDINS / folder}"]
@@ -82,7 +80,9 @@ def act(
         args += ["--input", item]
     for item in secrets:
         args += ["--secret", item]
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    # the GitHub CLI's stand-in first: releases and issues become files in the artifacts
+    path = os.pathsep.join([str(STANDINS / "bin"), str(BIN), os.environ["PATH"]])
+    env = {**os.environ, "PATH": path}
     proc = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=900)
     assert (proc.returncode == 0) == succeeds, proc.stdout[-6000:] + proc.stderr[-2000:]
     return proc.stdout
@@ -94,7 +94,7 @@ def project(tmp_path: Path) -> Path:
     shutil.copytree(EXAMPLE, repo)
     for rel, text in render_files(".").items():
         (repo / rel).parent.mkdir(parents=True, exist_ok=True)
-        (repo / rel).write_text(text)
+        (repo / rel).write_text(overlay(rel, text))
     git(repo, "init", "-q", "-b", "main")
     git(repo, "config", "user.name", "Test")
     git(repo, "config", "user.email", "test@example.com")
@@ -215,6 +215,11 @@ def test_a_failed_release_run_is_reported_once(project: Path, tmp_path: Path) ->
                   secrets=(f"WHEELTRAIN_SLACK_WEBHOOK={url}/hook",), succeeds=False)  # fmt: skip
     assert "no variant 'no-such-variant'" in out
     assert len(got) == 1, got
+    issues = (tmp_path / "artifacts" / "gh-issues.jsonl").read_text().splitlines()
+    assert len(issues) == 1
+    issue = json.loads(issues[0])
+    assert (issue["kind"], issue["title"]) == ("create", "Release failed: Backfill Release")
+    assert "| prepare | failure |" in issue["body"]
     assert got[0]["text"].startswith("Release failed: Backfill Release")
     assert "prepare failed" in got[0]["text"]
 

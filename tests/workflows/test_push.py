@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.act.overlay import overlay
 from tests.workflows.test_workflows import ROOT, load
 
 
@@ -21,7 +22,9 @@ def git(cwd: Path, *args: str) -> str:
 
 def push_script(workflow: str) -> str:
     steps = load(ROOT / ".github" / "workflows" / workflow)["jobs"]["push"]["steps"]
-    return str(next(s["run"] for s in steps if s.get("name", "").startswith("Push the")))
+    script = str(next(s["run"] for s in steps if s.get("name", "").startswith("Push the")))
+    # the shipped script pushes to github.com; here, to the test's origin
+    return overlay(workflow, script)
 
 
 @pytest.fixture

@@ -166,6 +166,14 @@ def test_no_job_that_can_write_installs_anything() -> None:
     ]
 
 
+def test_what_users_get_holds_no_test_hooks() -> None:
+    """The act tests apply their own overlay (tests/support/act): no act branch, no test
+    variable, no matrix filter in the shipped files."""
+    for rel, text in render_files(".").items():
+        for hook in ("env.ACT", "WHEELTRAIN_ACT", "MATRIX_FILTER", "under act"):
+            assert hook not in text, (rel, hook)
+
+
 def test_a_fork_never_releases() -> None:
     """Each release workflow starts with one job guarded against forks; every other job needs
     it, directly or through others, so a fork's copy stops at the start."""
