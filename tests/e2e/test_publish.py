@@ -442,3 +442,28 @@ def test_a_dry_run_stages_only_what_the_index_lacks_and_stops_on_a_conflict(
     assert not (tmp_path / "s2").exists()
     refused = publish(cli, tmp_path / "dist", index.url + "/", "--stage-to", str(tmp_path / "s3"))
     assert refused.code == 2 and "--stage-to goes with --dry-run" in refused.err
+
+
+def test_a_rerun_leaves_out_the_wheels_the_index_has_and_downloads_them_verified(
+    tmp_path: Path, index: LocalIndex, cli: Cli
+) -> None:
+    files = release_files(tmp_path / "dist")  # two variants x CPython 3.11, 3.12
+    index.upload(files[:1])
+    simple = index.url + "/simple/"
+    select = ["--event", "monthly", "--variant", "cuda", "--variant", "non-cuda",
+              "--arch", "x86_64", "--python", "3.11", "--python", "3.12",
+              "--project", str(EXAMPLE)]  # fmt: skip
+    matrix = cli("matrix", "--version", "0.4.0", "--skip-published", "--index-url", simple,
+                 "--json", *select).json()  # fmt: skip
+    assert matrix["published"] == 1
+    assert len(matrix["include"]) == 3 and len(matrix["expected"]) == 4
+    got = cli("download", "--version", "0.4.0", "--index-url", simple,
+              "--dest", str(tmp_path / "fetched"), "--json", *select)  # fmt: skip
+    assert got.code == 0, got.err
+    [path] = [Path(p) for p in got.json()["files"]]
+    assert path.name == files[0].name and sha256_of(path) == sha256_of(files[0])
+    # an index that gives no digest cannot vouch for its copy: it is built again instead
+    with faulty_proxy(index.url, lambda n: "pass", strip_digests=True) as (url, _):
+        refused = cli("download", "--version", "0.4.0", "--index-url", url + "/simple/",
+                      "--dest", str(tmp_path / "unverified"), *select)  # fmt: skip
+    assert refused.code == 1 and "gives no sha256" in refused.err

@@ -124,6 +124,8 @@ COMMANDS: dict[tuple[str, ...], list[str]] = {
     ("check",): ["--version", "--event", "--variant", "--no-twine"],
     ("trusted-publishers",): ["--repository", "--json"],
     ("notify",): ["--workflow", "--run-url", "--results", "--ref", "--json"],
+    ("download",): ["--version", "--event", "--variant", "--dest", "--index-url", "--repository"],
+    ("lock",): ["--install", "--index-url", "--python", "--json"],
     ("release", "monthly"): ["--dry-run", "--level"],
     ("release",): [],
     ("bogus",): [],

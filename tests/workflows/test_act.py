@@ -173,6 +173,10 @@ def test_monthly_then_hotfix_then_tag_workflows(project: Path, tmp_path: Path) -
         out = act(project, "release.yaml", "push", tmp_path, fresh.url + "/")
         names = [p.name for p in fresh.packages.iterdir()]
         assert names == [wheel.name]
+        # not built again: downloaded from the index, sha256 verified, and not uploaded again
+        assert "0 build(s) for the monthly release of 0.4.0" in out
+        assert "1 build(s) left out: the index has their wheels already" in out
+        assert "1 file(s) of 0.4.0 downloaded from" in out
         assert "0 to upload, 1 already there (same sha256)" in out
 
     # a variant released by hand, for the existing tag: built, checked, published once; the

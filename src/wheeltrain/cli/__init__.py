@@ -24,7 +24,7 @@ _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "_monthly": ("plan", "release"),
     "_hotfix": ("hotfix",),
     "_matrix": ("matrix", "build", "check"),
-    "_publish": ("publish", "smoke"),
+    "_publish": ("publish", "smoke", "download"),
     "_rehearse": ("rehearse",),
     "_init": ("init", "trusted-publishers", "lock"),
     "_notify": ("notify",),

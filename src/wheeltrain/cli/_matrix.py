@@ -52,8 +52,34 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     add_selection(p)
     p.add_argument("--version", help="the release version (default: [project].version)")
+    p.add_argument(
+        "--skip-published",
+        action="store_true",
+        help="leave out the builds whose wheel the index has already (a re-run of a release); "
+        "needs --index-url or --repository",
+    )
+    add_index_choice(p)
     p.set_defaults(handler=cmd_matrix)
     register_build_and_check(subparsers, common)
+
+
+def add_index_choice(p: argparse.ArgumentParser) -> None:
+    """Where to read what an index has: a simple index URL, or a known index by name."""
+    p.add_argument("--index-url", metavar="URL", help="a simple index, e.g. http://host/simple/")
+    p.add_argument("--repository", choices=("pypi", "testpypi"), help="a known index")
+
+
+def index_client(args: argparse.Namespace) -> Any:
+    from wheeltrain.adapters.index import IndexClient
+    from wheeltrain.stages.publish import REPOSITORIES
+
+    if args.index_url and args.repository:
+        raise UsageError("--index-url and --repository name the same thing: give one")
+    if args.repository:
+        return IndexClient(REPOSITORIES[args.repository][1])
+    if args.index_url:
+        return IndexClient(args.index_url)
+    raise UsageError("name the index: --index-url URL or --repository pypi")
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
@@ -61,19 +87,30 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     config = load_config(project)
     version = validate_for_release(args.version or project.version).canonical
     targets = selected(args, config)
+    skipped = 0
+    all_targets = targets
+    if args.skip_published:
+        from wheeltrain.stages.pipeline import unpublished_targets
+
+        targets, skipped = unpublished_targets(index_client(args), config, targets, version)
+    elif args.index_url or args.repository:
+        raise UsageError("--index-url and --repository go with --skip-published")
     include = [t.matrix_entry(config) for t in targets]
-    expected = [f.as_dict() for f in expected_files(config, targets, version)]
-    data = {"version": version, "include": include, "expected": expected}
+    expected = [f.as_dict() for f in expected_files(config, all_targets, version)]
+    data = {"version": version, "include": include, "expected": expected, "published": skipped}
     lines = [f"{len(include)} build(s) for the {args.event} release of {version}:"]
     lines += [
         f"  {e['variant']:<12} {e['python']:<5} {e['arch']:<8} {e['runner']:<18} {e['CIBW_BUILD']}"
         for e in include
     ]
+    if skipped:
+        lines.append(f"{skipped} build(s) left out: the index has their wheels already")
     lines.append(f"{len(expected)} expected file(s):")
     lines += [f"  {f['filename']}" for f in expected]
     outputs = {
         "matrix": json.dumps({"include": include}, separators=(",", ":")),
         "expected": json.dumps(expected, separators=(",", ":")),
+        "builds": str(len(include)),
     }
     emit(args, "\n".join(lines), data, outputs)
     return 0

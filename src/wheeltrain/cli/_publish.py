@@ -11,7 +11,14 @@ from typing import Any
 from packaging.version import Version
 
 from wheeltrain.adapters.project import load_project
-from wheeltrain.cli._matrix import add_selection, dist_files, load_config, selected
+from wheeltrain.cli._matrix import (
+    add_index_choice,
+    add_selection,
+    dist_files,
+    index_client,
+    load_config,
+    selected,
+)
 from wheeltrain.cli._output import emit
 from wheeltrain.core.versioning import validate_for_release
 from wheeltrain.errors import StepFailed, UsageError
@@ -55,6 +62,20 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "does not ask the index first, as the workflows' publish job)",
     )
     p.set_defaults(handler=cmd_publish)
+
+    p = subparsers.add_parser(
+        "download",
+        parents=[common],
+        help="fetch the release's files the index has, each checked against its sha256",
+        description="Download into DIR/<variant>/ every file of the release that the index "
+        "has already, verified against the sha256 the index gives: what a re-run of a release "
+        "does not build again, so that check and publish see the whole release.",
+    )
+    add_selection(p)
+    p.add_argument("--version", required=True)
+    p.add_argument("--dest", default="dist", metavar="DIR", help="output folder (default: dist)")
+    add_index_choice(p)
+    p.set_defaults(handler=cmd_download)
 
     p = subparsers.add_parser(
         "smoke",
@@ -238,3 +259,20 @@ def cmd_smoke(args: argparse.Namespace) -> int:
     if not results:
         raise StepFailed("no variant could be smoke-tested here: no matching local CPython")
     return 1 if failed else 0
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    from wheeltrain.stages.pipeline import fetch_published
+
+    project = load_project(Path(args.project))
+    config = load_config(project)
+    version = validate_for_release(args.version).canonical
+    client = index_client(args)
+    written = fetch_published(client, config, selected(args, config), version, Path(args.dest))
+    emit(
+        args,
+        f"{len(written)} file(s) of {version} downloaded from {client.where}, sha256 verified"
+        + "".join(f"\n  {p}" for p in written),
+        {"version": version, "files": [str(p) for p in written]},
+    )
+    return 0

@@ -22,13 +22,13 @@ __all__ = ["PROFILES", "InitReport", "init", "render_files", "trusted_publishers
 
 PROFILES = ("mooncake", "single")
 WORKFLOWS = ("monthly-release.yaml", "hotfix-release.yaml", "release.yaml", "backfill.yaml")
-#: The release event each workflow builds: a variant is published by the workflows whose
-#: event is among its ``releases``.
+#: The release events each workflow builds: a variant is published by the workflows with an
+#: event among its ``releases`` (a re-pushed tag releases what its monthly or hotfix did).
 WORKFLOW_EVENTS = {
-    "monthly-release.yaml": "monthly",
-    "hotfix-release.yaml": "hotfix",
-    "release.yaml": "tag",
-    "backfill.yaml": "manual",
+    "monthly-release.yaml": ("monthly",),
+    "hotfix-release.yaml": ("hotfix",),
+    "release.yaml": ("monthly", "hotfix"),
+    "backfill.yaml": ("manual",),
 }
 ACTIONS = ("wheeltrain-setup", "wheeltrain-build", "wheeltrain-check", "wheeltrain-verify")
 _TAG_TRIGGER = re.compile(r"^\s*tags(-ignore)?\s*:", re.MULTILINE)
@@ -439,5 +439,5 @@ def trusted_publishers(
         }
         for dist, events in releases
         for workflow in WORKFLOWS
-        if WORKFLOW_EVENTS[workflow] in events
+        if any(event in events for event in WORKFLOW_EVENTS[workflow])
     ]

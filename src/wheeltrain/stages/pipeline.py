@@ -18,6 +18,7 @@ from packaging.version import Version
 
 from wheeltrain.adapters import builder
 from wheeltrain.adapters.index import IndexClient
+from wheeltrain.adapters.index import IndexFile as IndexFileT
 from wheeltrain.core.config import TrainConfig, Variant, canonical_name
 from wheeltrain.core.matrix import BuildTarget, expected_files, select_targets, variant_targets
 from wheeltrain.errors import StepFailed, UsageError
@@ -161,6 +162,71 @@ def check_step(
     return check_files(
         files, config, expected_files(config, targets, version), version, twine=twine
     )
+
+
+def published_files(
+    client: IndexClient, config: TrainConfig, targets: Sequence[BuildTarget], version: str
+) -> dict[tuple[str, str, str | None, str | None], IndexFileT]:
+    """The release's expected files the index has already, by what they are (distribution,
+    kind, CPython, arch): a re-run of a release need not build them again."""
+    from wheeltrain.core.filenames import InvalidFilename, parse_filename
+
+    wanted = {f.key for f in expected_files(config, targets, version)}
+    found: dict[tuple[str, str, str | None, str | None], IndexFileT] = {}
+    for dist in sorted({key[0] for key in wanted}):
+        for item in client.files(dist, version) or []:
+            try:
+                key = parse_filename(item.filename).key
+            except InvalidFilename:
+                continue
+            if key in wanted:
+                found[key] = item
+    return found
+
+
+def unpublished_targets(
+    client: IndexClient, config: TrainConfig, targets: Sequence[BuildTarget], version: str
+) -> tuple[list[BuildTarget], int]:
+    """The targets whose wheel the index lacks, and how many it has already."""
+    there = published_files(client, config, targets, version)
+    keep = [t for t in targets if _wheel_key(config, t, version) not in there]
+    return keep, len(targets) - len(keep)
+
+
+def _wheel_key(
+    config: TrainConfig, target: BuildTarget, version: str
+) -> tuple[str, str, str | None, str | None]:
+    return next(f.key for f in expected_files(config, [target], version, sdist=False))
+
+
+def fetch_published(
+    client: IndexClient,
+    config: TrainConfig,
+    targets: Sequence[BuildTarget],
+    version: str,
+    dest: Path,
+) -> list[Path]:
+    """Download the release's files the index has into ``dest/<variant>/``, each checked
+    against the sha256 the index gives (a file without one is refused): the files a re-run
+    did not build, for the check and the upload to see the whole release."""
+    import hashlib
+
+    by_dist = {canonical_name(v.distribution): v.name for v in config.variants}
+    written = []
+    for key, item in sorted(published_files(client, config, targets, version).items()):
+        if not item.sha256:
+            raise StepFailed(
+                f"{item.filename}: {client.where} gives no sha256, so its copy cannot be "
+                "verified: build it again instead"
+            )
+        body = client.download(item)
+        if hashlib.sha256(body).hexdigest() != item.sha256:
+            raise StepFailed(f"{item.filename}: the download does not match the index's sha256")
+        folder = dest / by_dist[key[0]]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / item.filename).write_bytes(body)
+        written.append(folder / item.filename)
+    return written
 
 
 def verify_step(

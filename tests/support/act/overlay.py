@@ -21,7 +21,13 @@ def overlay(rel: str, text: str) -> str:
         "https://x-access-token:${GH_TOKEN}@github.com/${GITHUB_REPOSITORY}.git",
         "${WHEELTRAIN_ACT_ORIGIN}",
     )
-    text = text.replace("--repository pypi", '--repository-url "$WHEELTRAIN_ACT_INDEX"')
+    # an upload names the server's root; a read names its simple index
+    text = "\n".join(
+        line.replace("--repository pypi", '--repository-url "$WHEELTRAIN_ACT_INDEX"')
+        if "wheeltrain publish" in line
+        else line.replace("--repository pypi", '--index-url "${WHEELTRAIN_ACT_INDEX}simple/"')
+        for line in text.split("\n")
+    )
     text = text.replace("https://pypi.org/simple/", "${WHEELTRAIN_ACT_INDEX}simple/")
     # the matrix, check, verify and smoke of the builds this machine can make
     text = re.sub(r"(wheeltrain matrix [^\n]*--github-output)", rf"\1 {FILTER}", text)
