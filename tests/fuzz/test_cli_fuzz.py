@@ -125,7 +125,6 @@ COMMANDS: dict[tuple[str, ...], list[str]] = {
     ("trusted-publishers",): ["--repository", "--json"],
     ("notify",): ["--workflow", "--run-url", "--results", "--ref", "--json"],
     ("download",): ["--version", "--event", "--variant", "--dest", "--index-url", "--repository"],
-    ("lock",): ["--install", "--index-url", "--python", "--json"],
     ("release", "monthly"): ["--dry-run", "--level"],
     ("release",): [],
     ("bogus",): [],
