@@ -50,6 +50,8 @@ def act(
     index_url: str,
     *inputs: str,
     secrets: tuple[str, ...] = (),
+    variables: tuple[str, ...] = (),
+    env: tuple[str, ...] = (),
     succeeds: bool = True,
 ) -> str:
     artifacts = tmp / "artifacts"
@@ -80,6 +82,10 @@ def act(
         args += ["--input", item]
     for item in secrets:
         args += ["--secret", item]
+    for item in variables:
+        args += ["--var", item]
+    for item in env:
+        args += ["--env", item]
     # the GitHub CLI's stand-in first: releases and issues become files in the artifacts
     path = os.pathsep.join([str(STANDINS / "bin"), str(BIN), os.environ["PATH"]])
     env = {**os.environ, "PATH": path}
@@ -247,4 +253,49 @@ def test_a_conflicting_file_on_the_index_stops_the_release_before_its_tag(
     assert "refs/tags/v0.4.0" not in remote_refs(tmp_path)
     assert git(tmp_path / "origin.git", "log", "-1", "--format=%s", "main").strip() == (
         "feat(engine): a new transfer mode"
+    )
+
+
+PROTECTED = """#!/bin/sh
+# main is protected: only the release App's token may push (GH_TOKEN reaches this hook
+# from the pushing job's environment)
+if [ "$GH_TOKEN" != "release-app-token" ]; then
+  echo "refusing: main is protected, push with the release App" >&2
+  exit 1
+fi
+"""
+
+
+def test_a_protected_main_takes_the_release_apps_push_only(project: Path, tmp_path: Path) -> None:
+    hook = tmp_path / "origin.git" / "hooks" / "pre-receive"
+    hook.write_text(PROTECTED)
+    hook.chmod(0o755)
+    with local_index(tmp_path / "packages") as index:
+        refused = act(project, "monthly-release.yaml", "workflow_dispatch", tmp_path,
+                      index.url + "/", "level=auto", succeeds=False)  # fmt: skip
+        assert "refusing: main is protected" in refused
+        assert "refs/tags/v0.4.0" not in remote_refs(tmp_path)
+        assert list(index.packages.iterdir()) == []  # nothing published without the push
+        shutil.rmtree(tmp_path / "artifacts")
+        act(project, "monthly-release.yaml", "workflow_dispatch", tmp_path, index.url + "/",
+            "level=auto", variables=("WHEELTRAIN_APP_CLIENT_ID=Iv1.test",),
+            secrets=("WHEELTRAIN_APP_PRIVATE_KEY=unused",))  # fmt: skip
+        assert "refs/tags/v0.4.0" in remote_refs(tmp_path)
+        assert len(list(index.packages.iterdir())) == 1
+
+
+def test_a_main_that_moved_during_the_run_is_never_pushed_over(
+    project: Path, tmp_path: Path
+) -> None:
+    with local_index(tmp_path / "packages") as index:
+        out = act(project, "monthly-release.yaml", "workflow_dispatch", tmp_path,
+                  index.url + "/", "level=auto",
+                  variables=("WHEELTRAIN_APP_CLIENT_ID=Iv1.test",),
+                  env=("WHEELTRAIN_ACT_MOVE_BRANCH=1",), succeeds=False)  # fmt: skip
+        assert "main moved since the release was prepared" in out
+        assert "run the workflow again to release from the new tip" in out
+        assert list(index.packages.iterdir()) == []
+    assert "refs/tags/v0.4.0" not in remote_refs(tmp_path)
+    assert git(tmp_path / "origin.git", "log", "-1", "--format=%s", "main").strip() == (
+        "fix: pushed meanwhile"
     )

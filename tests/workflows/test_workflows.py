@@ -174,6 +174,16 @@ def test_what_users_get_holds_no_test_hooks() -> None:
             assert hook not in text, (rel, hook)
 
 
+def test_the_environment_approval_gates_the_tag_push() -> None:
+    """With required reviewers on `pypi`, nothing becomes public before approval: the job that
+    pushes the tag waits for it as the upload does (a rejection leaves no tag)."""
+    for name in ("monthly-release.yaml", "hotfix-release.yaml"):
+        jobs = load(ROOT / ".github" / "workflows" / name)["jobs"]
+        assert jobs["push"]["environment"] == "pypi", name
+        assert jobs["publish"]["environment"] == "pypi", name
+        assert "push" in jobs["publish"]["needs"], name
+
+
 def test_a_fork_never_releases() -> None:
     """Each release workflow starts with one job guarded against forks; every other job needs
     it, directly or through others, so a fork's copy stops at the start."""
