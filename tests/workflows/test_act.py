@@ -88,8 +88,8 @@ def act(
         args += ["--env", item]
     # the GitHub CLI's stand-in first: releases and issues become files in the artifacts
     path = os.pathsep.join([str(STANDINS / "bin"), str(BIN), os.environ["PATH"]])
-    env = {**os.environ, "PATH": path}
-    proc = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=900)
+    environ = {**os.environ, "PATH": path}
+    proc = subprocess.run(args, cwd=repo, env=environ, capture_output=True, text=True, timeout=900)
     assert (proc.returncode == 0) == succeeds, proc.stdout[-6000:] + proc.stderr[-2000:]
     return proc.stdout
 
