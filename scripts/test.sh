@@ -15,3 +15,5 @@ echo "== pytest (with branch coverage)"
 # at least 10,000 generated command lines and pyproject files (tests/fuzz)
 export WHEELTRAIN_FUZZ_EXAMPLES="${WHEELTRAIN_FUZZ_EXAMPLES:-10000}"
 pytest --cov --cov-report=term "$@"
+echo "== reliability (this run's figures; scripts/reliability.py --write puts them in the docs)"
+python scripts/reliability.py

@@ -56,10 +56,16 @@ def _git_identity() -> Iterator[None]:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """The fuzz suite's own count, so a run shows how much hostile input it tried."""
-    from tests.support.tally import FUZZ
+    from tests.support.tally import FUZZ, SECRETS, write_tally
 
     if FUZZ["examples"]:
         terminalreporter.write_line(
             f"fuzz: {FUZZ['examples']:,} generated inputs tried, "
             f"{FUZZ['failures']} ended in an uncaught exception"
         )
+    if SECRETS["scanned"]:
+        terminalreporter.write_line(
+            f"secrets: {SECRETS['scanned']:,} outputs and files searched for planted tokens, "
+            f"{SECRETS['found']} found"
+        )
+    write_tally(terminalreporter.stats)

@@ -82,6 +82,7 @@ def test_one_message_per_webhook_and_the_issue_text(
     assert "s3cr3t" not in result.out + result.err
 
 
+@pytest.mark.fault
 def test_a_refusing_webhook_fails_in_one_line_without_its_url(
     tmp_path: Path, cli: Cli, webhooks: None
 ) -> None:

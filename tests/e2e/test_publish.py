@@ -64,6 +64,7 @@ def test_publish_uploads_only_what_is_missing(tmp_path: Path, index: LocalIndex,
     assert on_index(index) == sorted(f.name for f in files)
 
 
+@pytest.mark.fault
 def test_a_different_file_under_the_same_name_is_an_error(
     tmp_path: Path, index: LocalIndex, cli: Cli
 ) -> None:
@@ -85,6 +86,7 @@ def test_a_different_file_under_the_same_name_is_an_error(
     assert on_index(index) == [other.name]
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize(
     ("name", "plan", "extra"),
     [
@@ -114,6 +116,7 @@ def test_transient_failures_are_retried_and_every_file_lands_once(
     assert log[0] != "pass"  # the fault really happened
 
 
+@pytest.mark.fault
 def test_a_failed_run_is_finished_by_a_rerun(tmp_path: Path, index: LocalIndex, cli: Cli) -> None:
     files = release_files(tmp_path / "dist")
     with faulty_proxy(index.url, lambda n: "pass" if n == 1 else "500") as (url, _):
@@ -309,6 +312,7 @@ def test_verify_all_variants_in_the_form_people_type_names_the_drift(
     assert not any("not part of a hotfix release" in n for n in hotfix["notes"])  # all three
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize(
     ("status", "says"),
     [
@@ -344,6 +348,7 @@ def test_files_of_another_version_are_refused_before_anything_is_uploaded(
     assert len(files) == 4
 
 
+@pytest.mark.fault
 def test_without_digests_the_index_copy_is_compared_by_download(
     tmp_path: Path, index: LocalIndex, cli: Cli
 ) -> None:
@@ -366,6 +371,7 @@ def test_without_digests_the_index_copy_is_compared_by_download(
     assert sorted(result.json()["uploaded"]) == sorted(f.name for f in files[2:])
 
 
+@pytest.mark.fault
 def test_a_truncated_copy_on_the_server_is_named_as_such(
     tmp_path: Path, index: LocalIndex, cli: Cli
 ) -> None:
@@ -378,6 +384,7 @@ def test_a_truncated_copy_on_the_server_is_named_as_such(
     assert "delete that file on the server, then re-run publish" in result.err
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
 def test_a_killed_publish_leaves_no_upload_running(
     tmp_path: Path, index: LocalIndex, how: str
@@ -417,6 +424,7 @@ def test_a_killed_publish_leaves_no_upload_running(
         assert found == ""
 
 
+@pytest.mark.fault
 def test_a_dry_run_stages_only_what_the_index_lacks_and_stops_on_a_conflict(
     tmp_path: Path, index: LocalIndex, cli: Cli
 ) -> None:
@@ -467,3 +475,19 @@ def test_a_rerun_leaves_out_the_wheels_the_index_has_and_downloads_them_verified
         refused = cli("download", "--version", "0.4.0", "--index-url", url + "/simple/",
                       "--dest", str(tmp_path / "unverified"), *select)  # fmt: skip
     assert refused.code == 1 and "gives no sha256" in refused.err
+
+
+@pytest.mark.fault
+def test_a_persistent_server_error_is_tried_once_per_attempt(
+    tmp_path: Path, index: LocalIndex, cli: Cli
+) -> None:
+    """One retry policy per fault: twine retries a 5xx itself (5 POSTs), so wheeltrain does
+    not multiply it by its own attempts (it retries what twine does not: cut connections,
+    timeouts)."""
+    release_files(tmp_path / "dist")
+    with faulty_proxy(index.url, lambda n: "500") as (url, log):
+        result = publish(cli, tmp_path / "dist", url + "/", "--retries", "3")
+    assert result.code == 1
+    assert "re-run publish to finish the release" in result.err
+    assert log == ["500"] * 5  # the first file, twine's five tries; nothing after it
+    assert on_index(index) == []

@@ -132,6 +132,7 @@ def test_rehearsing_a_git_repository_uses_a_clone_and_leaves_the_repository_alon
     assert repo.git("status", "--porcelain") == ""
 
 
+@pytest.mark.fault
 @pytest.mark.slow
 def test_a_wheel_whose_smoke_command_fails_is_never_uploaded(tmp_path: Path) -> None:
     env = sandbox(tmp_path)
@@ -189,6 +190,7 @@ def _index_process(port: str) -> str:
     return found.stdout.strip()
 
 
+@pytest.mark.fault
 @pytest.mark.slow
 def test_sigterm_unwinds_a_rehearsal_like_ctrl_c(tmp_path: Path) -> None:
     proc, port, _ = _start_until_index(tmp_path)
@@ -201,6 +203,7 @@ def test_sigterm_unwinds_a_rehearsal_like_ctrl_c(tmp_path: Path) -> None:
     assert listing(tmp_path / "tmp") == [] and listing(tmp_path / "home") == []
 
 
+@pytest.mark.fault
 @pytest.mark.slow
 def test_after_sigkill_the_index_dies_and_the_next_rehearsal_clears_the_rest(
     tmp_path: Path,

@@ -201,6 +201,7 @@ def test_monthly_then_hotfix_then_tag_workflows(project: Path, tmp_path: Path) -
         assert [p.name for p in index.packages.iterdir()] == names
 
 
+@pytest.mark.fault
 def test_a_failed_release_run_is_reported_once(project: Path, tmp_path: Path) -> None:
     """A run that fails (here: a variant the project does not have) reaches the notify job,
     which posts exactly one message to the chat webhook given as a secret."""
@@ -234,6 +235,7 @@ def test_a_failed_release_run_is_reported_once(project: Path, tmp_path: Path) ->
     assert "prepare failed" in got[0]["text"]
 
 
+@pytest.mark.fault
 def test_a_conflicting_file_on_the_index_stops_the_release_before_its_tag(
     project: Path, tmp_path: Path
 ) -> None:
@@ -266,6 +268,7 @@ fi
 """
 
 
+@pytest.mark.fault
 def test_a_protected_main_takes_the_release_apps_push_only(project: Path, tmp_path: Path) -> None:
     hook = tmp_path / "origin.git" / "hooks" / "pre-receive"
     hook.write_text(PROTECTED)
@@ -284,6 +287,7 @@ def test_a_protected_main_takes_the_release_apps_push_only(project: Path, tmp_pa
         assert len(list(index.packages.iterdir())) == 1
 
 
+@pytest.mark.fault
 def test_a_main_that_moved_during_the_run_is_never_pushed_over(
     project: Path, tmp_path: Path
 ) -> None:

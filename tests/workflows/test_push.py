@@ -106,6 +106,7 @@ def test_the_release_is_pushed_onto_the_tip_it_was_prepared_on(
     assert git(origin, "rev-parse", "main") == newer
 
 
+@pytest.mark.fault
 def test_a_branch_that_moved_stops_the_push_in_one_line(tmp_path: Path, origin: Path) -> None:
     job = prepare(tmp_path, origin)
     moved = someone_pushes(tmp_path, origin, "meanwhile")

@@ -212,6 +212,7 @@ def _compare(
 #: Colour and cursor escape sequences (twine's rich output when it thinks it has a terminal).
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _HTTP_STATUS = re.compile(r"HTTPError: (\d{3})\b")
+_TWINE_RETRIED = re.compile(r'Received "5\d\d')
 
 
 def _twine_error(output: str) -> str:
@@ -308,6 +309,11 @@ def _upload_one(
             report.uploaded.append(path.name)
             return
         if not _TRANSIENT.search(output) or attempt == attempts:
+            break
+        if _TWINE_RETRIED.search(output):
+            # twine retries a 5xx answer itself (5 times): trying again would multiply its
+            # policy by ours; wheeltrain retries only what twine does not (a cut connection,
+            # a timeout, 429)
             break
         sleep(backoff * 2 ** (attempt - 1))
     raise _final_failure(path, output, last)
