@@ -179,3 +179,17 @@ def test_links_between_documents_resolve(doc: str) -> None:
                 if line.startswith("#")
             ]
             assert anchor in headings, f"{doc}: link to {target}: no such heading"
+
+
+def test_the_reliability_table_is_generated_not_typed() -> None:
+    """docs/RELEASE_PLAN.md holds the table scripts/reliability.py made from a full run."""
+    text = (ROOT / "docs" / "RELEASE_PLAN.md").read_text()
+    begin = "<!-- reliability table: scripts/reliability.py --write -->"
+    table = text.split(begin, 1)[1].split("<!-- end of the reliability table -->", 1)[0]
+    rows = [line for line in table.strip().splitlines() if line.startswith("| ")]
+    assert rows[0] == "| promise | measured by the test suite | figure |"
+    assert len(rows) == 5
+    assert re.search(r"\| ([\d,]+) tried, 0 uncaught \|$", rows[1])
+    assert int(re.search(r"([\d,]+) tried", rows[1])[1].replace(",", "")) >= 10_000
+    assert rows[2].endswith(" broke |") and " 0 broke |" in rows[2]
+    assert rows[3].endswith(" 0 found |")
