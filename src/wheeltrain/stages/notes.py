@@ -25,16 +25,26 @@ def history_sections(project: Project, git: Git, ref: str = "HEAD") -> list[Sect
 
     Each commit's entries are made while git is still walking the history (the stream keeps
     both processors busy); what is left afterwards is the grouping and the joining."""
+    import gc
+
     tag_shas = {t.name: t.sha for t in git.tags()}
     entries_of = Entries(project.repo_url, project.settings)
     order: list[str] = []
     parents: dict[str, tuple[str, ...]] = {}
     entries: dict[str, list[tuple[str, str]]] = {}
-    for commit in git.log(ref):
-        sha = commit.sha
-        order.append(sha)
-        parents[sha] = commit.parents
-        entries[sha] = entries_of(commit)
+    # A whole history is hundreds of thousands of small objects that all stay alive: the
+    # cycle collector would walk them again and again for nothing (there are no cycles).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for commit in git.log(ref):
+            sha = commit.sha
+            order.append(sha)
+            parents[sha] = commit.parents
+            entries[sha] = entries_of(commit)
+    finally:
+        if collecting:
+            gc.enable()
     release_of: dict[str, str] = {}
     releases = release_tags(tag_shas, project.tag_format)  # oldest first
     for tag in releases:
