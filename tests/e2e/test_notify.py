@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,22 +42,19 @@ def receiver(status: int = 200) -> Iterator[tuple[str, list[tuple[str, dict[str,
 
 
 @pytest.fixture
-def webhooks() -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in ("SLACK_WEBHOOK_URL", "DISCORD_WEBHOOK_URL")}
-    yield
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+def webhooks(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """The webhook variables, set by each test and restored after it."""
+    monkeypatch.delenv("SLACK_WEBHOOK_URL", raising=False)
+    monkeypatch.delenv("DISCORD_WEBHOOK_URL", raising=False)
+    return monkeypatch
 
 
 def test_one_message_per_webhook_and_the_issue_text(
-    tmp_path: Path, cli: Cli, webhooks: None
+    tmp_path: Path, cli: Cli, webhooks: pytest.MonkeyPatch
 ) -> None:
     with receiver() as (url, got):
-        os.environ["SLACK_WEBHOOK_URL"] = f"{url}/services/T0/B0/s3cr3t-slack-path"
-        os.environ["DISCORD_WEBHOOK_URL"] = f"{url}/api/webhooks/1/s3cr3t-discord-path"
+        webhooks.setenv("SLACK_WEBHOOK_URL", f"{url}/services/T0/B0/s3cr3t-slack-path")
+        webhooks.setenv("DISCORD_WEBHOOK_URL", f"{url}/api/webhooks/1/s3cr3t-discord-path")
         result = cli(
             "notify", "--workflow", "Monthly Release", "--run-url", RUN, "--results", RESULTS,
             "--ref", "main", "--out", str(tmp_path / "failure"),
@@ -84,11 +80,10 @@ def test_one_message_per_webhook_and_the_issue_text(
 
 @pytest.mark.fault
 def test_a_refusing_webhook_fails_in_one_line_without_its_url(
-    tmp_path: Path, cli: Cli, webhooks: None
+    tmp_path: Path, cli: Cli, webhooks: pytest.MonkeyPatch
 ) -> None:
     with receiver(status=404) as (url, got):
-        os.environ["SLACK_WEBHOOK_URL"] = f"{url}/services/T0/B0/s3cr3t-slack-path"
-        os.environ.pop("DISCORD_WEBHOOK_URL", None)
+        webhooks.setenv("SLACK_WEBHOOK_URL", f"{url}/services/T0/B0/s3cr3t-slack-path")
         result = cli("notify", "--workflow", "Monthly Release", "--run-url", RUN,
                      "--results", RESULTS)  # fmt: skip
     assert result.code == 1

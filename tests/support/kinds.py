@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.support.projects import PSR_TABLES
+
 PYPROJECT = """\
 [build-system]
 requires = ["setuptools>=68"]
@@ -20,29 +22,7 @@ requires-python = ">=3.10"
 package-dir = {{ "" = "src" }}
 packages = ["kinds"]
 
-[tool.semantic_release]
-version_toml = ["pyproject.toml:project.version"]
-tag_format = "v{{version}}"
-commit_message = "chore(release): {{version}}"
-commit_parser = "conventional"
-allow_zero_version = true
-build_command = ""
-
-[tool.semantic_release.remote]
-url = "https://github.com/example/kinds-demo.git"
-type = "github"
-
-[tool.semantic_release.branches.main]
-match = "main"
-
-[tool.semantic_release.changelog]
-mode = "update"
-insertion_flag = "<!-- version list -->"
-exclude_commit_patterns = ['^chore\\(release\\): ']
-
-[tool.semantic_release.changelog.default_templates]
-changelog_file = "CHANGELOG.md"
-
+@@PSR@@
 [tool.wheeltrain]
 python = ["3.10", "3.11", "3.12"]
 archs = ["x86_64"]
@@ -112,7 +92,9 @@ def compiled() -> bool:
 def write_kinds_project(root: Path, version: str = "1.0.0") -> Path:
     """The project's files under ``root`` (not a git repository)."""
     files = {
-        "pyproject.toml": PYPROJECT.format(version=version),
+        "pyproject.toml": PYPROJECT.format(version=version).replace(
+            "@@PSR@@", PSR_TABLES.format(name="kinds-demo", version=version)
+        ),
         "setup.py": SETUP,
         "MANIFEST.in": "include csrc/*.c\n",
         "csrc/speed.c": SPEED_C,

@@ -1,10 +1,14 @@
 """pyproject.toml texts for the projects the tests release."""
 
-PSR_PYPROJECT = """\
+PSR_PROJECT = """\
 [project]
 name = "{name}"
 version = "{version}"
 
+"""
+
+#: [tool.semantic_release] as the tests' projects have it ({name} names the remote).
+PSR_TABLES = """\
 [tool.semantic_release]
 version_toml = ["pyproject.toml:project.version"]
 tag_format = "v{{version}}"
@@ -29,6 +33,8 @@ exclude_commit_patterns = ['^chore\\\\(release\\\\): ']
 [tool.semantic_release.changelog.default_templates]
 changelog_file = "CHANGELOG.md"
 """
+
+PSR_PYPROJECT = PSR_PROJECT + PSR_TABLES
 
 CHANGELOG = "# Changelog\n\n<!-- version list -->\n"
 
