@@ -188,3 +188,85 @@ def test_a_rerun_pushes_what_a_failed_push_left_behind(
         ["git", "-C", str(missing), "tag"], capture_output=True, text=True, check=True
     ).stdout.split()
     assert tags == ["v0.3.10"]
+
+
+def _origin(psr_repo: GitRepo, tmp_path: Path) -> Path:
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    psr_repo.git("remote", "add", "origin", str(origin))
+    psr_repo.git("push", "-q", "origin", "main", "v0.3.9")
+    return origin
+
+
+def _push_from_elsewhere(origin: Path, tmp_path: Path, *refs: str, tag: str | None = None) -> None:
+    other = tmp_path / "other"
+    subprocess.run(["git", "clone", "-q", "-b", "main", str(origin), str(other)], check=True)
+    ident = ["-c", "user.name=O", "-c", "user.email=o@example.com"]
+    subprocess.run(["git", "-C", str(other), *ident, "commit", "-q", "--allow-empty", "-m",
+                    "fix: pushed meanwhile"], check=True)  # fmt: skip
+    if tag:
+        subprocess.run(["git", "-C", str(other), *ident, "tag", "-a", tag, "-m", tag], check=True)
+    subprocess.run(["git", "-C", str(other), "push", "-q", "origin", *refs], check=True)
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize(
+    ("case", "says"),
+    [
+        ("the tag exists on origin", "origin has the tag v0.3.10 already"),
+        ("origin moved on", "origin/main moved on"),
+    ],
+)
+def test_what_origin_would_refuse_stops_the_release_before_anything_is_made(
+    psr_repo: GitRepo, tmp_path: Path, cli: Cli, case: str, says: str
+) -> None:
+    origin = _origin(psr_repo, tmp_path)
+    psr_repo.build(["fix: leak"])
+    if case == "the tag exists on origin":
+        _push_from_elsewhere(origin, tmp_path, "refs/tags/v0.3.10", tag="v0.3.10")
+    else:
+        _push_from_elsewhere(origin, tmp_path, "main")
+    before = psr_repo.head()
+    result = cli("release", "monthly", "--project", str(psr_repo.root))
+    assert result.code == 1
+    assert says in result.err and "nothing was made; pull, then run the release again" in result.err
+    assert psr_repo.head() == before
+    assert psr_repo.git("tag", "--list", "v0.3.10") == ""
+
+
+@pytest.mark.fault
+def test_a_cut_that_origin_can_no_longer_take_is_removed_and_the_rerun_starts_clean(
+    psr_repo: GitRepo, tmp_path: Path, cli: Cli
+) -> None:
+    """An earlier run cut v0.3.10 but did not push; meanwhile origin moved on. The re-run
+    cannot push that cut: it removes it, and the run after a pull releases from origin's tip."""
+    origin = _origin(psr_repo, tmp_path)
+    psr_repo.build(["fix: leak"])
+    before = psr_repo.head()
+    cut = cli("release", "monthly", "--no-push", "--project", str(psr_repo.root))
+    assert cut.code == 0, cut.err
+    _push_from_elsewhere(origin, tmp_path, "main")
+    rerun = cli("release", "monthly", "--project", str(psr_repo.root))
+    assert rerun.code == 1
+    assert "cut by an earlier run cannot be pushed" in rerun.err
+    assert psr_repo.head() == before and psr_repo.git("tag", "--list", "v0.3.10") == ""
+    psr_repo.git("pull", "-q", "--no-rebase", "origin", "main")
+    finished = cli("release", "monthly", "--json", "--project", str(psr_repo.root))
+    assert finished.code == 0, finished.err
+    assert finished.json()["tag"] == "v0.3.10"
+    remote = subprocess.run(["git", "-C", str(origin), "tag"], capture_output=True, text=True)
+    assert "v0.3.10" in remote.stdout.split()
+
+
+@pytest.mark.fault
+def test_a_rerun_after_a_push_that_landed_changes_nothing(
+    psr_repo: GitRepo, tmp_path: Path, cli: Cli
+) -> None:
+    origin = _origin(psr_repo, tmp_path)
+    psr_repo.build(["fix: leak"])
+    first = cli("release", "monthly", "--project", str(psr_repo.root))
+    assert first.code == 0, first.err
+    _push_from_elsewhere(origin, tmp_path, "main")  # others build on the release
+    again = cli("release", "monthly", "--json", "--project", str(psr_repo.root))
+    assert again.code == 0, again.err
+    assert psr_repo.git("tag", "--points-at", "HEAD").split() == ["v0.3.10"]

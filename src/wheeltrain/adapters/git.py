@@ -215,6 +215,20 @@ class Git:
         )
         return proc.returncode == 0
 
+    def remote_refs(self, remote: str, refs: Sequence[str]) -> dict[str, str] | None:
+        """``refs`` (full names) as ``remote`` has them, ref -> sha; ``None`` when the remote
+        does not answer (then a push would fail the same way, and a re-run finishes it)."""
+        proc = run(
+            ["git", "-C", str(self.root), "ls-remote", remote, *refs], check=False, timeout=60
+        )
+        if proc.returncode != 0:
+            return None
+        found = {}
+        for line in proc.stdout.splitlines():
+            sha, _, ref = line.partition("\t")
+            found[ref.strip()] = sha.strip()
+        return found
+
     def remote_url(self, name: str = "origin") -> str | None:
         proc = run(["git", "-C", str(self.root), "remote", "get-url", name], check=False)
         return proc.stdout.strip() or None if proc.returncode == 0 else None

@@ -223,7 +223,22 @@ def release(
             branch = git.current_branch()
             if branch is None:
                 raise ConfigError("HEAD is detached: check out the release branch first")
-            git.push_atomic(remote, [f"HEAD:refs/heads/{branch}", f"refs/tags/{cut.tag}"])
+            head = git.head()
+            blocked = origin_blocks(git, remote, branch, cut.tag, parent=_parent(git), release=head)
+            if blocked:
+                # the earlier cut can never be pushed: take it back, so a run after the pull
+                # plans again from what origin has
+                _undo(git, _parent(git))
+                raise StepFailed(
+                    f"the release {cut.tag} cut by an earlier run cannot be pushed: {blocked}; "
+                    "its commit and tag were removed here: pull, then run the release again"
+                )
+            there = git.remote_refs(remote, [f"refs/heads/{branch}"]) or {}
+            tip = there.get(f"refs/heads/{branch}")
+            refs = [f"refs/tags/{cut.tag}"]
+            if tip is None or not git.is_ancestor(head, tip):  # the branch lacks the release
+                refs.insert(0, f"HEAD:refs/heads/{branch}")
+            git.push_atomic(remote, refs)
             return MonthlyResult(
                 plan, str(cut.version), cut.tag, git.head(), pushed=True, resumed=True
             )
@@ -238,6 +253,10 @@ def release(
     branch = git.current_branch()
     if branch is None:
         raise ConfigError("HEAD is detached: check out the release branch first")
+    if push:
+        blocked = origin_blocks(git, remote, branch, plan.next_tag, parent=git.head())
+        if blocked:
+            raise StepFailed(f"{blocked}: nothing was made; pull, then run the release again")
     date = (today or datetime.datetime.now(datetime.timezone.utc).date()).isoformat()
     section = f"## {plan.next_tag} ({date})\n\n{plan.body}"
     text = changelog_text(git.root, settings, section)
@@ -300,6 +319,43 @@ def _disagreements(git: Git, plan: MonthlyPlan) -> list[str]:
     elif tagged != git.rev_parse("HEAD"):
         problems.append(f"tag {plan.next_tag} is not on the release commit")
     return problems
+
+
+def origin_blocks(
+    git: Git, remote: str, branch: str, tag: str, *, parent: str, release: str | None = None
+) -> str | None:
+    """Why ``remote`` would refuse the release push: the tag exists there (other than the one
+    cut here), or its branch has commits that ``parent`` (where the release commit sits)
+    lacks. ``release``: the release commit an earlier run cut, which origin may hold already.
+    ``None`` when the push can go, or the remote does not answer (a re-run pushes then)."""
+    there = git.remote_refs(
+        remote, [f"refs/heads/{branch}", f"refs/tags/{tag}", f"refs/tags/{tag}^{{}}"]
+    )
+    if there is None:
+        return None
+    # the commit the remote's tag names (its peeled line for an annotated tag)
+    theirs = there.get(f"refs/tags/{tag}^{{}}") or there.get(f"refs/tags/{tag}")
+    if theirs is not None and theirs != git.rev_parse(f"refs/tags/{tag}"):
+        return f"{remote} has the tag {tag} already (fetch its tags: git fetch --tags {remote})"
+    tip = there.get(f"refs/heads/{branch}")
+    if tip is not None and git.rev_parse(tip) is None:
+        # commits this clone has not seen: fetch them (FETCH_HEAD only) to tell whether
+        # they build on the release or went past it
+        git.run_git("fetch", "--quiet", remote, f"refs/heads/{branch}", check=False)
+        if git.rev_parse(tip) is None:
+            return None  # cannot tell here: the push itself will say
+    if tip is None or (release is not None and git.is_ancestor(release, tip)):
+        return None  # a new branch, or one that holds the release already
+    if not git.is_ancestor(tip, parent):
+        return f"{remote}/{branch} moved on (to {tip[:12]}) with commits this clone does not have"
+    return None
+
+
+def _parent(git: Git) -> str:
+    sha = git.rev_parse("HEAD^")
+    if sha is None:
+        raise StepFailed("the release commit has no parent: remove it by hand")
+    return sha
 
 
 def _undo(git: Git, before: str) -> None:
