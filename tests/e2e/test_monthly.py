@@ -270,3 +270,27 @@ def test_a_rerun_after_a_push_that_landed_changes_nothing(
     again = cli("release", "monthly", "--json", "--project", str(psr_repo.root))
     assert again.code == 0, again.err
     assert psr_repo.git("tag", "--points-at", "HEAD").split() == ["v0.3.10"]
+
+
+@pytest.mark.fault
+def test_a_hook_that_fails_inside_semantic_release_leaves_nothing_behind(
+    psr_repo: GitRepo, cli: Cli
+) -> None:
+    """semantic-release's commit is refused by the repository's pre-commit hook: the stamped
+    files and the changelog are put back, no tag is left, and a re-run without the hook
+    releases."""
+    psr_repo.build(["fix: leak"])
+    hook = psr_repo.root / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'refused by the hook' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    before = psr_repo.head()
+    failed = cli("release", "monthly", "--no-push", "--project", str(psr_repo.root))
+    assert failed.code == 1
+    assert "\n" not in failed.err.strip()
+    assert psr_repo.head() == before
+    assert psr_repo.git("status", "--porcelain") == ""
+    assert psr_repo.git("tag", "--list", "v0.3.10") == ""
+    hook.unlink()
+    again = cli("release", "monthly", "--no-push", "--json", "--project", str(psr_repo.root))
+    assert again.code == 0, again.err
+    assert again.json()["tag"] == "v0.3.10"
