@@ -105,3 +105,25 @@ def test_a_refusing_webhook_fails_in_one_line_without_its_url(
 def test_bad_results_are_bad_input(cli: Cli, results: str, says: str) -> None:
     result = cli("notify", "--workflow", "W", "--run-url", RUN, "--results", results)
     assert result.code == 2 and says in result.err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["notify", "--workflow", "W", "--run-url", RUN, "--results", RESULTS, "--out"],
+        ["download", "--version", "0.4.0", "--event", "monthly", "--index-url",
+         "http://127.0.0.1:9/simple/", "--dest"],
+        ["publish", ".", "--version", "0.4.0", "--repository-url", "http://127.0.0.1:9/",
+         "--dry-run", "--stage-to"],
+    ],
+)  # fmt: skip
+def test_an_output_folder_that_is_a_file_is_bad_input(
+    tmp_path: Path, cli: Cli, args: list[str]
+) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("a file\n")
+    project = Path(__file__).resolve().parents[2] / "examples" / "transfer-engine"
+    result = cli(*args, str(taken), "--project", str(project))
+    assert result.code == 2
+    assert "a file is there, not a folder" in result.err
+    assert taken.read_text() == "a file\n"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
 from typing import Any
 
-from wheeltrain.cli._output import emit
+from wheeltrain.cli._output import emit, out_folder
 from wheeltrain.errors import StepFailed, UsageError
 
 #: service -> the environment variable holding its webhook URL (a secret in the workflow)
@@ -42,8 +41,7 @@ def cmd_notify(args: argparse.Namespace) -> int:
     if not report.failed:
         raise UsageError("--results holds no failed or cancelled job: nothing to report")
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+        out = out_folder(args.out, "--out")
         (out / "title.txt").write_text(report.title + "\n", encoding="utf-8")
         (out / "body.md").write_text(report.body, encoding="utf-8")
     posted, problems = [], []

@@ -78,6 +78,21 @@ def github_output(values: dict[str, str]) -> None:
         ) from None
 
 
+def out_folder(value: str, flag: str) -> Path:
+    """The folder a command writes into (made when missing): a path that is a file, or
+    that cannot be made, is bad input in one line."""
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{flag} {value}: a file is there, not a folder; name a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"{flag} {value}: cannot make the folder ({exc.strerror or exc})"
+        ) from None
+    return path
+
+
 def emit(
     args: argparse.Namespace,
     text: str,

@@ -19,7 +19,7 @@ from wheeltrain.cli._matrix import (
     load_config,
     selected,
 )
-from wheeltrain.cli._output import emit
+from wheeltrain.cli._output import emit, out_folder
 from wheeltrain.core.versioning import validate_for_release
 from wheeltrain.errors import StepFailed, UsageError
 
@@ -114,6 +114,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     files = [f for f in dist_files(Path(args.dist)) if f.name.endswith((".whl", ".tar.gz"))]
     if args.stage_to and not args.dry_run:
         raise UsageError("--stage-to goes with --dry-run: it stages files instead of uploading")
+    if args.stage_to and Path(args.stage_to).exists() and not Path(args.stage_to).is_dir():
+        raise UsageError(f"--stage-to {args.stage_to}: a file is there, not a folder")
     if args.dry_run:
         return _publish_dry_run(args, files, version, upload_url, client)
     report = publish(
@@ -144,10 +146,9 @@ def _publish_dry_run(
     present, missing = preflight(files, version, upload_url=upload_url, client=client)
     staged = None
     if args.stage_to:
-        staged = Path(args.stage_to)
-        if staged.exists() and any(staged.iterdir()):
+        staged = out_folder(args.stage_to, "--stage-to")
+        if any(staged.iterdir()):
             raise UsageError(f"--stage-to {staged} is not empty: name a new folder")
-        staged.mkdir(parents=True, exist_ok=True)
         for path in missing:
             shutil.copy2(path, staged / path.name)
     lines = [
@@ -268,7 +269,8 @@ def cmd_download(args: argparse.Namespace) -> int:
     config = load_config(project)
     version = validate_for_release(args.version).canonical
     client = index_client(args)
-    written = fetch_published(client, config, selected(args, config), version, Path(args.dest))
+    dest = out_folder(args.dest, "--dest")
+    written = fetch_published(client, config, selected(args, config), version, dest)
     emit(
         args,
         f"{len(written)} file(s) of {version} downloaded from {client.where}, sha256 verified"
