@@ -189,48 +189,125 @@ def test_release_needs_a_description(released: GitRepo, cli: Cli) -> None:
     assert result.code == 2 and "--description is empty" in result.err
 
 
+def _bare_origin(repo: GitRepo, tmp_path: Path) -> Path:
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    repo.git("remote", "add", "origin", str(origin))
+    return origin
+
+
+def _origin_refs(origin: Path) -> list[str]:
+    return subprocess.run(
+        ["git", "-C", str(origin), "for-each-ref", "--format=%(refname)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+
+
+def _push_elsewhere(origin: Path, tmp_path: Path, branch: str, *refs: str) -> None:
+    """Another clone commits on ``branch`` and pushes ``refs`` (a tag is made at its tip)."""
+    other = tmp_path / "other"
+    subprocess.run(["git", "clone", "-q", "-b", branch, str(origin), str(other)], check=True)
+    ident = ["-c", "user.name=O", "-c", "user.email=o@example.com"]
+    subprocess.run(["git", "-C", str(other), *ident, "commit", "-q", "--allow-empty", "-m",
+                    "fix: pushed meanwhile"], check=True)  # fmt: skip
+    for ref in refs:
+        if ref.startswith("refs/tags/"):
+            name = ref.removeprefix("refs/tags/")
+            subprocess.run(["git", "-C", str(other), *ident, "tag", "-a", name, "-m", name],
+                           check=True)  # fmt: skip
+    subprocess.run(["git", "-C", str(other), "push", "-q", "origin", *refs], check=True)
+
+
 def test_release_pushes_branch_tag_and_tracking_branch_atomically(
     released: GitRepo,
     tmp_path: Path,
     cli: Cli,
 ) -> None:
-    origin = tmp_path / "origin.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
-    released.git("remote", "add", "origin", str(origin))
+    origin = _bare_origin(released, tmp_path)
     hotfix(released, cli, "start", "--base", "0.4.0", "--switch")
     released.build(["fix: a"])
-    # A tag of that name already on the remote makes the atomic push fail as a whole.
-    released.git("push", "-q", "origin", "HEAD:refs/tags/v0.4.0.post1")
+    # origin refuses every push (a protected branch): the atomic push fails as a whole
+    hook = origin / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'protected branch' >&2\nexit 1\n")
+    hook.chmod(0o755)
     failed = hotfix(released, cli, "release", "--base", "0.4.0", "--description", "fix a")
     assert failed.code == 1 and "git push failed" in failed.err
-    refs = subprocess.run(
-        ["git", "-C", str(origin), "for-each-ref", "--format=%(refname)"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    assert "refs/heads/hotfix/v0.4.0" not in refs
-    assert "refs/heads/hotfix/v0.4.0.post1" not in refs
-    # The stray remote tag is removed; the re-run finishes the release cut before.
-    subprocess.run(
-        ["git", "-C", str(origin), "tag", "-d", "v0.4.0.post1"], check=True, capture_output=True
-    )
+    assert _origin_refs(origin) == []
+    # once origin takes pushes again, the re-run finishes the release cut before
+    hook.unlink()
     again = hotfix(released, cli, "release", "--base", "0.4.0", "--description", "fix a", "--json")
     assert again.code == 0, again.err
     assert again.json()["resumed"] is True
-    refs = subprocess.run(
-        ["git", "-C", str(origin), "for-each-ref", "--format=%(refname)"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
     for ref in (
         "refs/heads/hotfix/v0.4.0",
         "refs/heads/hotfix/v0.4.0.post1",
         "refs/tags/v0.4.0.post1",
     ):
-        assert ref in refs
+        assert ref in _origin_refs(origin)
     assert released.git("tag", "--list", "v0.4.0.post*").split() == ["v0.4.0.post1"]
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize(
+    ("case", "says"),
+    [
+        ("tag", "origin has the tag v0.4.0.post1 already"),
+        ("tracking branch", "origin has the branch hotfix/v0.4.0.post1 already"),
+        ("moved", "origin/hotfix/v0.4.0 moved on"),
+    ],
+)
+def test_what_origin_would_refuse_stops_the_hotfix_before_anything_is_made(
+    released: GitRepo, tmp_path: Path, cli: Cli, case: str, says: str
+) -> None:
+    origin = _bare_origin(released, tmp_path)
+    hotfix(released, cli, "start", "--base", "0.4.0", "--switch")
+    released.git("push", "-q", "origin", "hotfix/v0.4.0")
+    released.build(["fix: a"])
+    refs = {
+        "tag": ["refs/tags/v0.4.0.post1"],
+        "tracking branch": ["HEAD:refs/heads/hotfix/v0.4.0.post1"],
+        "moved": ["hotfix/v0.4.0"],
+    }[case]
+    _push_elsewhere(origin, tmp_path, "hotfix/v0.4.0", *refs)
+    before = released.head()
+    failed = hotfix(released, cli, "release", "--base", "0.4.0", "--description", "fix a")
+    assert failed.code == 1, failed.err
+    assert says in failed.err and "nothing was made" in failed.err
+    assert released.head() == before
+    assert released.git("tag", "--list", "v0.4.0.post*") == ""
+    assert released.git("branch", "--list", "hotfix/v0.4.0.post1") == ""
+
+
+@pytest.mark.fault
+def test_a_hotfix_cut_that_origin_can_no_longer_take_is_removed(
+    released: GitRepo, tmp_path: Path, cli: Cli
+) -> None:
+    """A run cut v0.4.0.post1 without pushing; meanwhile the hotfix branch moved on origin.
+    The re-run removes the cut; after a pull the hotfix is released from origin's tip."""
+    origin = _bare_origin(released, tmp_path)
+    hotfix(released, cli, "start", "--base", "0.4.0", "--switch")
+    released.git("push", "-q", "origin", "hotfix/v0.4.0")
+    released.build(["fix: a"])
+    before = released.head()
+    cut = hotfix(released, cli, "release", "--base", "0.4.0", "--description", "fix a",
+                 "--no-push")  # fmt: skip
+    assert cut.code == 0, cut.err
+    _push_elsewhere(origin, tmp_path, "hotfix/v0.4.0", "hotfix/v0.4.0")
+    rerun = hotfix(released, cli, "release", "--base", "0.4.0", "--description", "fix a")
+    assert rerun.code == 1
+    assert "cut by an earlier run cannot be pushed" in rerun.err
+    assert released.head() == before
+    assert released.git("tag", "--list", "v0.4.0.post*") == ""
+    assert released.git("branch", "--list", "hotfix/v0.4.0.post1") == ""
+    released.git("pull", "-q", "--no-rebase", "origin", "hotfix/v0.4.0")
+    done = hotfix(released, cli, "release", "--base", "0.4.0", "--description", "fix a", "--json")
+    assert done.code == 0, done.err
+    assert done.json()["resumed"] is False
+    assert "refs/tags/v0.4.0.post1" in _origin_refs(origin)
+    # the release sits on top of what origin had: the commit pushed meanwhile is in it
+    assert "fix: pushed meanwhile" in released.git("log", "--format=%s", "v0.4.0.post1")
 
 
 def semantic_release_next(repo: GitRepo) -> str:

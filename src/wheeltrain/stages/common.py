@@ -1,12 +1,15 @@
-"""What the release stages share: reading the release state of a repository."""
+"""What the release stages share: reading the release state of a repository, and what its
+remote would refuse."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from wheeltrain.adapters.git import Git
 from wheeltrain.core.settings import ReleaseSettings
 from wheeltrain.core.tags import Cut, cut_at_head
 
-__all__ = ["cut_at"]
+__all__ = ["cut_at", "origin_blocks"]
 
 
 def cut_at(git: Git, settings: ReleaseSettings, ref: str = "HEAD") -> Cut | None:
@@ -15,3 +18,49 @@ def cut_at(git: Git, settings: ReleaseSettings, ref: str = "HEAD") -> Cut | None
     if version is None:
         return None
     return cut_at_head(version, git.tags_at(ref), tag_format=settings.tag_format)
+
+
+def origin_blocks(
+    git: Git,
+    remote: str,
+    branch: str,
+    new_refs: Sequence[str],
+    *,
+    parent: str,
+    release: str | None = None,
+) -> str | None:
+    """Why ``remote`` would refuse the release push: one of ``new_refs`` (the release tag, a
+    hotfix's tracking branch) exists there and is not the one made here, or ``branch`` has
+    commits that ``parent`` (where the release commit sits) lacks. ``release``: the release
+    commit an earlier run cut, which the remote may hold already. ``None`` when the push can
+    go, or the remote does not answer (the push itself will say then)."""
+    asked = [f"refs/heads/{branch}"]
+    for ref in new_refs:
+        asked += [ref, f"{ref}^{{}}"] if ref.startswith("refs/tags/") else [ref]
+    there = git.remote_refs(remote, asked)
+    if there is None:
+        return None
+    for ref in new_refs:
+        # the commit the remote's ref names (the peeled line of an annotated tag)
+        theirs = there.get(f"{ref}^{{}}") or there.get(ref)
+        if theirs is None or theirs == git.rev_parse(ref):
+            continue
+        if ref.startswith("refs/tags/"):
+            name = ref.removeprefix("refs/tags/")
+            return (
+                f"{remote} has the tag {name} already (fetch its tags: git fetch --tags {remote})"
+            )
+        name = ref.removeprefix("refs/heads/")
+        return f"{remote} has the branch {name} already (fetch it: git fetch {remote})"
+    tip = there.get(f"refs/heads/{branch}")
+    if tip is not None and git.rev_parse(tip) is None:
+        # commits this clone has not seen: fetch them (FETCH_HEAD only) to tell whether
+        # they build on the release or went past it
+        git.run_git("fetch", "--quiet", remote, f"refs/heads/{branch}", check=False)
+        if git.rev_parse(tip) is None:
+            return None  # cannot tell here: the push itself will say
+    if tip is None or (release is not None and git.is_ancestor(release, tip)):
+        return None  # a new branch, or one that holds the release already
+    if not git.is_ancestor(tip, parent):
+        return f"{remote}/{branch} moved on (to {tip[:12]}) with commits this clone does not have"
+    return None

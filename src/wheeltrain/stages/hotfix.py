@@ -18,7 +18,7 @@ from wheeltrain.core.hotfix import HotfixPlan, changelog_section, hotfix_branch,
 from wheeltrain.core.tags import line_tags, release_tags, tag_name
 from wheeltrain.core.versioning import in_line, validate_for_release
 from wheeltrain.errors import ConfigError, StepFailed
-from wheeltrain.stages.common import cut_at
+from wheeltrain.stages.common import cut_at, origin_blocks
 
 __all__ = [
     "HotfixResult",
@@ -130,10 +130,15 @@ def release(
     branch = git.current_branch()
     if branch is None:
         raise ConfigError("HEAD is detached: check out the hotfix branch first")
-    for ref in (f"refs/tags/{plan.tag}", f"refs/heads/{plan.tracking_branch}"):
+    new_refs = [f"refs/tags/{plan.tag}", f"refs/heads/{plan.tracking_branch}"]
+    for ref in new_refs:
         if git.rev_parse(ref) is not None:
             raise ConfigError(f"{ref} exists already: {plan.version} was released before")
     before = git.head()
+    if push:
+        blocked = origin_blocks(git, remote, branch, new_refs, parent=before)
+        if blocked:
+            raise StepFailed(f"{blocked}: nothing was made; pull, then run the hotfix again")
     settings = project.settings
     places = settings.locations
     stamp.check_locations(git.root, places)
@@ -203,6 +208,26 @@ def finish(root: Path, cut: Cut, *, push: bool, remote: str = "origin") -> str:
     branch = git.current_branch()
     if branch is None:
         raise ConfigError("HEAD is detached: check out the hotfix branch first")
+    if push:
+        head = git.head()
+        parent = git.rev_parse("HEAD^")
+        new_refs = [f"refs/tags/{cut.tag}", f"refs/heads/{cut.tracking_branch}"]
+        blocked = (
+            origin_blocks(git, remote, branch, new_refs, parent=parent, release=head)
+            if parent is not None
+            else None
+        )
+        if blocked and parent is not None:
+            # the earlier cut can never be pushed: take it back, so a run after the pull
+            # plans again from what origin has
+            if git.rev_parse(f"refs/heads/{cut.tracking_branch}") == head:
+                git.delete_branch(cut.tracking_branch)
+            git.delete_tag(cut.tag)
+            git.reset_hard(parent)
+            raise StepFailed(
+                f"the hotfix {cut.tag} cut by an earlier run cannot be pushed: {blocked}; "
+                "its commit, tag and branch were removed here: pull, then run the hotfix again"
+            )
     if git.rev_parse(f"refs/heads/{cut.tracking_branch}") is None:
         git.create_branch(cut.tracking_branch, "HEAD")
     if push:

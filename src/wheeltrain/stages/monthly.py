@@ -15,7 +15,7 @@ from wheeltrain.core.settings import ReleaseSettings
 from wheeltrain.core.tags import ReleaseTag, line_tags, release_tags, tag_name
 from wheeltrain.core.versioning import BumpLevel
 from wheeltrain.errors import ConfigError, StepFailed
-from wheeltrain.stages.common import cut_at
+from wheeltrain.stages.common import cut_at, origin_blocks
 
 if TYPE_CHECKING:
     import datetime
@@ -224,7 +224,9 @@ def release(
             if branch is None:
                 raise ConfigError("HEAD is detached: check out the release branch first")
             head = git.head()
-            blocked = origin_blocks(git, remote, branch, cut.tag, parent=_parent(git), release=head)
+            blocked = origin_blocks(
+                git, remote, branch, [f"refs/tags/{cut.tag}"], parent=_parent(git), release=head
+            )
             if blocked:
                 # the earlier cut can never be pushed: take it back, so a run after the pull
                 # plans again from what origin has
@@ -254,7 +256,9 @@ def release(
     if branch is None:
         raise ConfigError("HEAD is detached: check out the release branch first")
     if push:
-        blocked = origin_blocks(git, remote, branch, plan.next_tag, parent=git.head())
+        blocked = origin_blocks(
+            git, remote, branch, [f"refs/tags/{plan.next_tag}"], parent=git.head()
+        )
         if blocked:
             raise StepFailed(f"{blocked}: nothing was made; pull, then run the release again")
     date = (today or datetime.datetime.now(datetime.timezone.utc).date()).isoformat()
@@ -319,36 +323,6 @@ def _disagreements(git: Git, plan: MonthlyPlan) -> list[str]:
     elif tagged != git.rev_parse("HEAD"):
         problems.append(f"tag {plan.next_tag} is not on the release commit")
     return problems
-
-
-def origin_blocks(
-    git: Git, remote: str, branch: str, tag: str, *, parent: str, release: str | None = None
-) -> str | None:
-    """Why ``remote`` would refuse the release push: the tag exists there (other than the one
-    cut here), or its branch has commits that ``parent`` (where the release commit sits)
-    lacks. ``release``: the release commit an earlier run cut, which origin may hold already.
-    ``None`` when the push can go, or the remote does not answer (a re-run pushes then)."""
-    there = git.remote_refs(
-        remote, [f"refs/heads/{branch}", f"refs/tags/{tag}", f"refs/tags/{tag}^{{}}"]
-    )
-    if there is None:
-        return None
-    # the commit the remote's tag names (its peeled line for an annotated tag)
-    theirs = there.get(f"refs/tags/{tag}^{{}}") or there.get(f"refs/tags/{tag}")
-    if theirs is not None and theirs != git.rev_parse(f"refs/tags/{tag}"):
-        return f"{remote} has the tag {tag} already (fetch its tags: git fetch --tags {remote})"
-    tip = there.get(f"refs/heads/{branch}")
-    if tip is not None and git.rev_parse(tip) is None:
-        # commits this clone has not seen: fetch them (FETCH_HEAD only) to tell whether
-        # they build on the release or went past it
-        git.run_git("fetch", "--quiet", remote, f"refs/heads/{branch}", check=False)
-        if git.rev_parse(tip) is None:
-            return None  # cannot tell here: the push itself will say
-    if tip is None or (release is not None and git.is_ancestor(release, tip)):
-        return None  # a new branch, or one that holds the release already
-    if not git.is_ancestor(tip, parent):
-        return f"{remote}/{branch} moved on (to {tip[:12]}) with commits this clone does not have"
-    return None
 
 
 def _parent(git: Git) -> str:
