@@ -7,7 +7,8 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from tests.support.artifacts import make_sdist, make_wheel, sha256_of
 from tests.support.cli import Cli
 from tests.support.commands import build_args
-from tests.support.servers import LocalIndex, faulty_proxy
+from tests.support.servers import LocalIndex, faulty_proxy, local_index
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "transfer-engine"
@@ -382,6 +383,57 @@ def test_a_truncated_copy_on_the_server_is_named_as_such(
     assert result.code == 1
     assert f"truncated copy of {files[0].name} ({len(data) // 2} of {len(data)} bytes" in result.err
     assert "delete that file on the server, then re-run publish" in result.err
+
+
+@contextmanager
+def small_disk(where: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` mounted at ``where``: a disk that fills up for real."""
+    where.mkdir(parents=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"a full disk needs a small tmpfs, and mount says: {mounted.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "--lazy", str(where)], check=False)
+
+
+@pytest.mark.fault
+def test_an_index_whose_disk_is_full_is_finished_by_a_rerun_after_the_cleanup_it_names(
+    tmp_path: Path, cli: Cli
+) -> None:
+    """pypiserver on a 64 KiB disk: the third 31 KB wheel no longer fits, and the server keeps
+    an empty file under its name. publish names it; once space is made and that file removed,
+    the re-run uploads exactly what is missing."""
+    dist = tmp_path / "dist"
+    files = [
+        make_wheel(
+            dist, DISTS[0], "0.4.0", f"cp{py}-cp{py}-manylinux_2_28_x86_64",
+            module="mooncake", binaries={"mooncake/blob.bin": os.urandom(30_000)},
+        )
+        for py in ("311", "312", "313")
+    ]  # fmt: skip
+    with small_disk(tmp_path / "packages", "64k") as packages, local_index(packages) as index:
+        full = publish(cli, dist, index.url + "/")
+        assert full.code == 1
+        errors = [line for line in full.err.splitlines() if line.startswith("wheeltrain:")]
+        assert len(errors) == 1 and full.err.rstrip("\n").endswith(errors[0])
+        stuck = [p for p in packages.iterdir() if p.stat().st_size < files[0].stat().st_size]
+        assert len(stuck) == 1
+        assert f"truncated copy of {stuck[0].name}" in full.err
+        assert "delete that file on the server, then re-run publish" in full.err
+        subprocess.run(["mount", "-o", "remount,size=1m", str(packages)], check=True)
+        stuck[0].unlink()
+        again = publish(cli, dist, index.url + "/", "--json")
+        assert again.code == 0, again.err
+        assert again.json()["uploaded"] == [stuck[0].name]
+        assert {p.name: sha256_of(p) for p in packages.iterdir()} == {
+            f.name: sha256_of(f) for f in files
+        }
 
 
 @pytest.mark.fault
