@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -233,3 +234,85 @@ def test_after_sigkill_the_index_dies_and_the_next_rehearsal_clears_the_rest(
     assert again.returncode == 2
     assert "removed 1 folder(s) left by rehearsals that were killed" in again.stderr
     assert not [p for p in (tmp_path / "tmp").iterdir() if p.name.startswith("wheeltrain-")]
+
+
+def _processes_under(folder: Path) -> list[str]:
+    """Processes whose environment points into ``folder`` (every child of a rehearsal sandboxed
+    there inherits its TMPDIR): pid and command line."""
+    found = []
+    for proc_dir in Path("/proc").iterdir():
+        if not proc_dir.name.isdigit() or int(proc_dir.name) == os.getpid():
+            continue
+        try:
+            environ = (proc_dir / "environ").read_bytes()
+            cmdline = (proc_dir / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if str(folder).encode() in environ:
+            found.append(f"{proc_dir.name}: {cmdline.decode(errors='replace')[:120]}")
+    return found
+
+
+def _containers_of(pid: int) -> list[str]:
+    listed = subprocess.run(
+        ["podman", "ps", "-a", "--filter", "label=io.wheeltrain.owner",
+         "--format", '{{index .Labels "io.wheeltrain.owner"}}'],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return [line for line in listed.stdout.split() if line.startswith(f"{pid}-")]
+
+
+def _wait_for(what: Callable[[], object], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not what() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+@pytest.mark.fault
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
+@pytest.mark.parametrize("stage", ["build", "smoke built files", "publish", "smoke"])
+def test_a_rehearsal_killed_at_a_stage_boundary_leaves_nothing_running(
+    tmp_path: Path, stage: str, how: str
+) -> None:
+    """Killed as the stage starts (a build: once its container runs): no process, container
+    or index is left; SIGTERM removes the rest itself, and after SIGKILL the next rehearsal
+    does. The project is untouched either way."""
+    if stage == "build" and shutil.which("podman") is None:
+        pytest.skip("a build boundary needs podman, which this machine lacks")
+    before = listing(EXAMPLE)
+    proc, port, lines = _start_until_index(tmp_path)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        lines.append(line)
+        if line.startswith(f"[monthly] {stage} ..."):
+            break
+    else:
+        raise AssertionError(f"the rehearsal never reached {stage}: " + "".join(lines)[-2000:])
+    if stage == "build":
+        _wait_for(lambda: _containers_of(proc.pid), 120)
+        assert _containers_of(proc.pid), "the build started no container"
+    else:
+        time.sleep(1.0)  # into the stage: its pip or twine children are running
+    proc.send_signal(getattr(signal, how))
+    _, err = proc.communicate(timeout=120)
+    _wait_for(lambda: not _processes_under(tmp_path) and not _containers_of(proc.pid), 30)
+    assert _processes_under(tmp_path) == []
+    assert _containers_of(proc.pid) == []
+    assert _index_process(port) == ""
+    if how == "SIGTERM":
+        assert proc.returncode == 143, err
+        assert err.strip().splitlines()[-1] == "wheeltrain: terminated"
+    else:
+        empty = tmp_path / "no-project"
+        empty.mkdir()
+        again = subprocess.run(
+            [WHEELTRAIN, "rehearse", "--project", str(empty)],
+            env={**os.environ, "TMPDIR": str(tmp_path / "tmp")},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert "removed 1 folder(s) left by rehearsals that were killed" in again.stderr
+    assert listing(tmp_path / "tmp") == [] and listing(tmp_path / "home") == []
+    assert listing(EXAMPLE) == before

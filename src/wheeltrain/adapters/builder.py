@@ -347,6 +347,7 @@ def cibuildwheel_env(
     *,
     progress: Callable[[str], None] = lambda _: None,
     test: bool = False,
+    owner: tuple[str, ...] = (),
 ) -> tuple[dict[str, str], str]:
     """The environment one cibuildwheel run of ``targets`` gets (the image, the engine and its
     create arguments, the repair command, the variant's settings), and where it builds."""
@@ -370,14 +371,18 @@ def cibuildwheel_env(
             toolkit = Path("/usr/local/cuda").resolve()
             mounts += ["-v", f"{toolkit}:/usr/local/cuda:ro"]
             extra_env.append(("PATH", "/usr/local/cuda/bin:$PATH"))
-        args = container.create_args(prefixes, mounts)
+        args = container.create_args(prefixes, [*mounts, *owner])
         # cibuildwheel audits abi3 wheels with abi3audit in a virtualenv it downloads from
         # github.com; where only package registries answer (the local builder's reason to
         # exist), that download fails, so the audit is left to CI's official images.
         # wheeltrain's check still requires the abi3 tag of the variant's lowest CPython.
         env["CIBW_AUDIT_COMMAND_LINUX"] = ""
     else:
-        args = ("--network=host",) if engine == "docker" else container.create_args({}, mounts)
+        args = (
+            ("--network=host", *owner)
+            if engine == "docker"
+            else container.create_args({}, [*mounts, *owner])
+        )
     env.update(
         CIBW_BUILD=identifiers,
         CIBW_ARCHS=target.arch,
@@ -411,7 +416,17 @@ def build_cibuildwheel(
     """Build ``targets`` (one variant, one architecture) in one cibuildwheel run, one
     container for all of them, as cibuildwheel is meant to run; the whole log goes to
     ``logs``."""
-    env, where = cibuildwheel_env(targets, progress=progress, test=test)
+    import secrets
+
+    engine = container.engine()
+    if engine is not None:
+        gone = container.remove_orphans(engine)
+        if gone:
+            progress(f"removed {gone} container(s) left by builds that were killed")
+    token = secrets.token_hex(6)
+    env, where = cibuildwheel_env(
+        targets, progress=progress, test=test, owner=container.owner_label(token)
+    )
     target = targets[0]
     variant = target.variant
     identifiers = env["CIBW_BUILD"]
@@ -419,23 +434,30 @@ def build_cibuildwheel(
     progress(f"building {variant.name} {identifiers} with cibuildwheel in {where}")
     before = set(out.glob("*.whl"))
     out.mkdir(parents=True, exist_ok=True)
-    proc = run(
-        [
-            sys.executable,
-            "-m",
-            "cibuildwheel",
-            "--platform",
-            "linux",
-            "--output-dir",
-            str(out.resolve()),
-            ".",
-        ],
-        env=env,
-        cwd=copy,  # cibuildwheel wants the package inside its working directory
-        check=False,
-        timeout=7200,
-        what=f"cibuildwheel {variant.name} {label}",
-    )
+    try:
+        proc = run(
+            [
+                sys.executable,
+                "-m",
+                "cibuildwheel",
+                "--platform",
+                "linux",
+                "--output-dir",
+                str(out.resolve()),
+                ".",
+            ],
+            env=env,
+            cwd=copy,  # cibuildwheel wants the package inside its working directory
+            check=False,
+            timeout=7200,
+            what=f"cibuildwheel {variant.name} {label}",
+            die_with_parent=True,  # a killed build leaves no cibuildwheel running
+        )
+    finally:
+        # cibuildwheel removes its container when it ends well; stopped (Ctrl-C, SIGTERM,
+        # a timeout) it cannot, so its container is removed here
+        if engine is not None:
+            container.remove_owned(engine, token)
     log = logs / f"{variant.name}-{label}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text(proc.stdout + proc.stderr, encoding="utf-8")

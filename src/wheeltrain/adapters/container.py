@@ -30,7 +30,10 @@ __all__ = [
     "builder_image",
     "engine",
     "engine_env",
+    "owner_label",
     "python_prefixes",
+    "remove_orphans",
+    "remove_owned",
 ]
 
 BUILDER_REPOSITORY = "localhost/wheeltrain-builder"
@@ -52,6 +55,11 @@ USERBASE = "/opt/wheeltrain/userbase"
 UTILITY_PYTHON = "3.9"  # cibuildwheel's helper interpreter inside every manylinux image
 
 CreateArgs = tuple[str, ...]
+
+# Every container a build starts carries this label, "<pid>-<token>": the build removes its own
+# whatever way it ends, and a later build removes those whose wheeltrain was killed (SIGKILL,
+# which no cleanup survives).
+OWNER_LABEL = "io.wheeltrain.owner"
 
 
 @cache
@@ -106,6 +114,61 @@ def create_args(prefixes: dict[str, Path], extra: Sequence[str] = ()) -> CreateA
     """What cibuildwheel passes to ``create``: host network (the package index), the limits
     runc needs, the CPythons and the certificate bundle, and ``extra`` mounts."""
     return ("--network=host", *ULIMITS, *_mounts(prefixes), *extra)
+
+
+def owner_label(token: str) -> tuple[str, ...]:
+    """The create arguments that mark a container as this process's, for the run ``token``,
+    and remove it once its shell ends (when cibuildwheel ends, however it ends)."""
+    return ("--rm", "--label", f"{OWNER_LABEL}={os.getpid()}-{token}")
+
+
+def _owned(name: str) -> dict[str, str]:
+    """Every container wheeltrain labelled: id -> owner value."""
+    env = engine_env(name)
+    listed = run([name, "ps", "-a", "-q", "--filter", f"label={OWNER_LABEL}"], env=env,
+                 timeout=60, check=False)  # fmt: skip
+    ids = listed.stdout.split() if listed.returncode == 0 else []
+    if not ids:
+        return {}
+    shown = run(
+        [name, "inspect", "--format", f'{{{{.Id}}}} {{{{index .Config.Labels "{OWNER_LABEL}"}}}}',
+         *ids],
+        env=env, timeout=60, check=False,
+    )  # fmt: skip
+    owners = {}
+    for line in shown.stdout.splitlines():
+        cid, _, owner = line.strip().partition(" ")
+        if cid and owner:
+            owners[cid] = owner
+    return owners
+
+
+def remove_owned(name: str, token: str) -> int:
+    """Remove the containers of the run ``token`` of this process (a build that was stopped
+    or failed before cibuildwheel could); returns how many."""
+    value = f"{os.getpid()}-{token}"
+    doomed = [cid for cid, owner in _owned(name).items() if owner == value]
+    if doomed:
+        run([name, "rm", "-f", *doomed], env=engine_env(name), timeout=120, check=False)
+    return len(doomed)
+
+
+def remove_orphans(name: str) -> int:
+    """Remove the containers whose wheeltrain process is gone; returns how many."""
+    doomed = []
+    for cid, owner in _owned(name).items():
+        pid_text = owner.partition("-")[0]
+        if not pid_text.isdigit():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            doomed.append(cid)
+        except (PermissionError, OverflowError):
+            continue
+    if doomed:
+        run([name, "rm", "-f", *doomed], env=engine_env(name), timeout=120, check=False)
+    return len(doomed)
 
 
 def local_pythons() -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -40,7 +40,7 @@ def run(
             input=input_text,
             capture_output=True,
             text=True,
-            preexec_fn=_die_with_parent if die_with_parent and sys.platform == "linux" else None,
+            preexec_fn=_death_signal() if die_with_parent else None,
             timeout=timeout,
             check=False,
         )
@@ -57,16 +57,27 @@ def run(
     return proc
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """Ask Linux to send SIGTERM to this child when its parent dies (PR_SET_PDEATHSIG)."""
-    try:
-        import ctypes
-        import signal
+_PRCTL: Callable[[], object] | None = None
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+
+def _death_signal() -> Callable[[], object] | None:
+    """What a child runs before exec to get SIGTERM when its parent dies (Linux's
+    PR_SET_PDEATHSIG). Resolved here, in the parent: the child, forked from a process that may
+    run threads, then only calls a C function and imports nothing."""
+    global _PRCTL
+    if sys.platform != "linux":
+        return None
+    if _PRCTL is None:
+        try:
+            import ctypes
+            import functools
+            import signal
+
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+            _PRCTL = functools.partial(prctl, 1, int(signal.SIGTERM), 0, 0, 0)  # 1: PDEATHSIG
+        except (OSError, AttributeError):
+            return None
+    return _PRCTL
 
 
 def start(
@@ -90,7 +101,7 @@ def start(
             env=dict(env) if env is not None else None,
             stdout=stdout,
             stderr=stderr,
-            preexec_fn=_die_with_parent if die_with_parent and sys.platform == "linux" else None,
+            preexec_fn=_death_signal() if die_with_parent else None,
         )
     except FileNotFoundError:
         raise StepFailed(

@@ -240,11 +240,16 @@ def remove_killed_rehearsals() -> int:
 def _inside(work: Path) -> Iterator[None]:
     """Point every tool's home and caches into ``work`` for the rehearsal's duration: pip,
     for one, writes a cache and even runs ``rustc --version`` (through rustup, which writes
-    ``~/.rustup``) for its user agent."""
+    ``~/.rustup``) for its user agent. Temporary folders (the build copies, cibuildwheel's)
+    are made inside ``work`` too, so that one folder holds everything a killed rehearsal
+    leaves."""
     home = work / "home"
     home.mkdir()
+    scratch = work / "tmp"
+    scratch.mkdir()
     values = {
         "HOME": str(home),
+        "TMPDIR": str(scratch),
         "XDG_CACHE_HOME": str(work / "cache"),
         "XDG_CONFIG_HOME": str(home / ".config"),
         "PIP_CACHE_DIR": str(work / "cache" / "pip"),
@@ -252,10 +257,13 @@ def _inside(work: Path) -> Iterator[None]:
         "PYENV_ROOT": os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv")),
     }
     saved = {key: os.environ.get(key) for key in values}
+    saved_tempdir = tempfile.tempdir
     os.environ.update(values)
+    tempfile.tempdir = str(scratch)
     try:
         yield
     finally:
+        tempfile.tempdir = saved_tempdir
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
