@@ -186,3 +186,23 @@ def faulty_proxy(
             yield url, log
         finally:
             release.set()
+
+
+PEP691 = "application/vnd.pypi.simple.v1+json"
+
+
+@contextmanager
+def json_index(pages: Callable[[str], bytes | None]) -> Iterator[str]:
+    """A PEP 691 JSON simple index on 127.0.0.1: ``pages(name)`` answers ``/simple/<name>/``
+    (``None`` is a 404). Yields the simple root URL."""
+
+    def behave(handler: http.server.BaseHTTPRequestHandler) -> None:
+        parts = [p for p in handler.path.split("?")[0].split("/") if p]
+        body = pages(parts[1]) if len(parts) == 2 and parts[0] == "simple" else None
+        if body is None:
+            answer(404, b"not found")(handler)
+        else:
+            answer(200, body, PEP691)(handler)
+
+    with fault_server(behave) as url:
+        yield f"{url}/simple/"

@@ -48,6 +48,8 @@ class IndexFile:
     tags: tuple[str, ...]  # wheel tags as "python-abi-platform"; empty for an sdist
     yanked: bool = False
     yanked_reason: str | None = None
+    size: int | None = None  # bytes, where the index says (PEP 700, PyPI's JSON API)
+    upload_time: str | None = None  # ISO 8601 in UTC, where the index says
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -57,6 +59,8 @@ class IndexFile:
             "sha256": self.sha256,
             "url": redact(self.url),
             "yanked": self.yanked,
+            "size": self.size,
+            "upload_time": self.upload_time,
         }
 
 
@@ -67,6 +71,8 @@ def describe_file(
     *,
     yanked: bool = False,
     yanked_reason: str | None = None,
+    size: object = None,
+    upload_time: object = None,
 ) -> IndexFile | None:
     """An :class:`IndexFile` for a wheel or sdist file name; ``None`` for anything else."""
     try:
@@ -74,7 +80,34 @@ def describe_file(
     except InvalidFilename:
         return None
     sha = sha256 if isinstance(sha256, str) and sha256 else None
-    return IndexFile(filename, url, sha, parsed.kind, parsed.tag_names, yanked, yanked_reason)
+    return IndexFile(
+        filename,
+        url,
+        sha,
+        parsed.kind,
+        parsed.tag_names,
+        yanked,
+        yanked_reason,
+        size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
+        _when(upload_time),
+    )
+
+
+def _when(value: object) -> str | None:
+    """An upload time as ISO 8601 in UTC (``2025-11-26T05:55:36Z``), from a string or a
+    datetime; ``None`` for anything else."""
+    import datetime
+
+    if isinstance(value, str) and 0 < len(value) <= 64:
+        try:
+            value = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if not isinstance(value, datetime.datetime):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.timezone.utc)
+    return value.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def file_version(filename: str) -> Version | None:
@@ -193,6 +226,15 @@ class IndexClient:
             found = [f for f in self._simple_files(name) if file_version(f.filename) == wanted]
         return sorted(found, key=lambda f: f.filename) or None
 
+    def project_files(self, package: str) -> list[IndexFile]:
+        """Every file of every version of ``package`` (empty when the index has none)."""
+        name = canonicalize_name(package)
+        if self.index_url is None:
+            found = self._files_pypi_json(name, None)
+        else:
+            found = self._simple_files(name)
+        return sorted(found, key=lambda f: f.filename)
+
     def download(self, item: IndexFile) -> bytes:
         """A file as the index serves it: for an index that gives no digest, and to tell a
         truncated copy from a different file."""
@@ -210,12 +252,12 @@ class IndexClient:
             raise StepFailed(f"{redact(response.url)} answered JSON of an unexpected shape")
         return releases
 
-    def _files_pypi_json(self, name: str, wanted: Version) -> list[IndexFile]:
+    def _files_pypi_json(self, name: str, wanted: Version | None) -> list[IndexFile]:
         # The project document, not /pypi/<name>/<version>/json: release keys keep the
         # spelling they were uploaded with, so the match is by version equality.
         out = []
         for key, items in (self._pypi_json(name) or {}).items():
-            if _version(key) != wanted:
+            if wanted is not None and _version(key) != wanted:
                 continue
             for item in items if isinstance(items, list) else ():
                 if not isinstance(item, dict):
@@ -234,6 +276,8 @@ class IndexClient:
                     sha,
                     yanked=item.get("yanked") is True,
                     yanked_reason=_text(item.get("yanked_reason")),
+                    size=item.get("size"),
+                    upload_time=item.get("upload_time_iso_8601") or item.get("upload_time"),
                 )
                 if described and _same_project(filename, name):
                     out.append(described)
@@ -260,6 +304,8 @@ class IndexClient:
                 package.digests.get("sha256"),
                 yanked=package.is_yanked,
                 yanked_reason=package.yanked_reason,
+                size=package.size,
+                upload_time=package.upload_time,
             )
             if described and _same_project(package.filename, name):
                 out.append(described)

@@ -1,0 +1,244 @@
+"""``status`` (what the index has of each variant) and ``yank`` (rolling a release back)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from wheeltrain.adapters.project import load_project
+from wheeltrain.cli._matrix import load_config
+from wheeltrain.cli._output import emit
+from wheeltrain.errors import StepFailed, UsageError
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser(
+        "status",
+        parents=[common],
+        help="which versions the index has of each variant, and where they drift apart",
+        description="For each variant's distribution, which versions the index has and how "
+        "complete each is against the matrix; names the drift: a version some variants have "
+        "and others lack, missing files, files of a Python or platform the matrix does not "
+        "build, wheels newer than the variant's max-platform, partly yanked releases.",
+    )
+    p.add_argument("version", nargs="?", metavar="VERSION", help="only this version")
+    _index_args(p)
+    p.add_argument(
+        "--last",
+        type=_count,
+        default=10,
+        metavar="N",
+        help="the N newest versions (default: 10)",
+    )
+    p.add_argument("--all", action="store_true", help="every version on the index")
+    p.set_defaults(handler=cmd_status)
+
+    p = subparsers.add_parser(
+        "yank",
+        parents=[common],
+        help="roll a release back: the pages to yank it on, then watch until every file is",
+        description="PyPI has no API to yank or delete a release. yank prints, per "
+        "distribution, the page to yank VERSION on and the reason to paste, then asks the "
+        "index until every variant's files show yanked (PEP 592), naming what is still live. "
+        "Never delete a release: a deleted file name can never be uploaded again.",
+    )
+    p.add_argument("version", metavar="VERSION")
+    p.add_argument("--reason", required=True, help="why, in one line (users see it in pip)")
+    _index_args(p)
+    p.add_argument(
+        "--wait",
+        type=_seconds,
+        default=900.0,
+        metavar="SECONDS",
+        help="how long to watch for the yank (default: 900; 0 asks once)",
+    )
+    p.add_argument(
+        "--interval",
+        type=_seconds,
+        default=15.0,
+        metavar="SECONDS",
+        help="how often to ask the index (default: 15)",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="print the pages and the reason, watch nothing"
+    )
+    p.set_defaults(handler=cmd_yank)
+
+
+def _index_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index-url", metavar="URL", help="a simple index, e.g. http://host/simple/")
+    p.add_argument(
+        "--repository",
+        choices=("pypi", "testpypi"),
+        help="a known index (default: pypi, read through its JSON API)",
+    )
+    p.add_argument("--timeout", type=float, default=20.0, help=argparse.SUPPRESS)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 100_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count from 1 to 100000")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86_400:  # nan fails both comparisons
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 86400")
+    return value
+
+
+def _client(args: argparse.Namespace) -> Any:
+    from wheeltrain.adapters.index import IndexClient
+    from wheeltrain.stages.publish import REPOSITORIES
+
+    if args.index_url and args.repository:
+        raise UsageError("--index-url and --repository name the same thing: give one")
+    url = args.index_url or (REPOSITORIES[args.repository][1] if args.repository else None)
+    return IndexClient(url, timeout=args.timeout, attempts=3)
+
+
+def _version(text: str) -> Any:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(text)
+    except InvalidVersion:
+        raise UsageError(
+            f"{text!r} is not a PEP 440 version, e.g. 0.3.14 or 0.3.13.post1"
+        ) from None
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from wheeltrain.core.status import project_status
+    from wheeltrain.stages.status import listing
+
+    config = load_config(load_project(Path(args.project)))
+    wanted = [str(_version(args.version))] if args.version else []
+    client = _client(args)
+    files = listing(client, config)
+    states = project_status(config, files, wanted, last=None if args.all else args.last)
+    if args.version and not any(v.files for s in states for v in s.variants):
+        raise UsageError(
+            f"{client.where} has no files of {args.version} for any variant: "
+            "check the version (`wheeltrain status` lists what there is)"
+        )
+    if not states:
+        raise UsageError(
+            f"{client.where} has no files of {', '.join(files)}: is the project published there?"
+        )
+    names = [v.name for v in config.variants]
+    header = ["version", "kind", *names]
+    rows = [[s.version, s.kind, *(v.cell for v in s.variants)] for s in states]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        f"{client.where}: " + ", ".join(f"{v.name} = {v.distribution}" for v in config.variants),
+        "",
+        *(
+            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+            for r in [header, *rows]
+        ),
+    ]
+    drift = [d for s in states for d in s.drift]
+    lines += ["", "drift:" if drift else "no drift: every variant has every version, complete"]
+    lines += [f"  {d}" for d in drift]
+    lines.append(
+        "cells: present/expected files against today's matrix; +N files the matrix does not "
+        "build; ! wheels newer than max-platform; - no files"
+    )
+    emit(
+        args,
+        "\n".join(lines),
+        {
+            "index": client.where,
+            "variants": {v.name: v.distribution for v in config.variants},
+            "versions": [s.as_dict() for s in states],
+            "drift": drift,
+        },
+    )
+    return 0
+
+
+def cmd_yank(args: argparse.Namespace) -> int:
+    from packaging.utils import canonicalize_name
+
+    from wheeltrain.stages.status import manage_page, watch_yank, yank_states
+
+    reason = args.reason.strip()
+    if not reason or "\n" in reason or "\r" in reason or len(reason) > 500:
+        raise UsageError(
+            "--reason must be one line of 1 to 500 characters: why users should not install it"
+        )
+    version = _version(args.version)
+    config = load_config(load_project(Path(args.project)))
+    client = _client(args)
+    names = sorted({str(canonicalize_name(v.distribution)) for v in config.variants})
+    try:
+        first = yank_states(client, names, version)
+    except StepFailed as exc:
+        if "did not answer" in str(exc):
+            raise UsageError(str(exc)) from None
+        raise
+    released = [s.distribution for s in first if s.files]
+    if not released:
+        raise UsageError(
+            f"{client.where} has no files of {version} for any variant: check the version "
+            "(`wheeltrain status` lists what there is)"
+        )
+    index_url = client.index_url
+    pages = {name: manage_page(index_url, name, str(version)) for name in released}
+    lines = [
+        f"yank {version} by hand: the index has no API for it. For each distribution, open "
+        "the page, choose Yank and paste the reason:"
+    ]
+    for name in released:
+        count = next(s.files for s in first if s.distribution == name)
+        where = pages[name] or "the index's own interface"
+        lines.append(f"  {name}: {where} ({count} file(s))")
+    lines += [
+        f"reason: {reason}",
+        "Yank, never delete: a deleted file name can never be uploaded again, and pip users "
+        "pinned to it break; a yanked release stays installable for exact pins only.",
+    ]
+    out = sys.stderr if args.json else sys.stdout
+    print("\n".join(lines), file=out, flush=True)
+    data: dict[str, object] = {
+        "version": str(version),
+        "reason": reason,
+        "pages": pages,
+        "dry_run": args.dry_run,
+    }
+    if args.dry_run:
+        emit(args, "dry run: nothing watched", {**data, "states": [s.as_dict() for s in first]})
+        return 0
+    states = watch_yank(
+        client, released, version, wait=args.wait, interval=args.interval, progress=_say
+    )
+    data["states"] = [s.as_dict() for s in states]
+    live = [s for s in states if s.live]
+    total = sum(s.files for s in states)
+    if not live:
+        emit(args, f"all {total} file(s) of {version} show yanked on {client.where}", data)
+        return 0
+    emit(
+        args,
+        "still live on "
+        + client.where
+        + ": "
+        + "; ".join(f"{s.distribution}: {', '.join(s.live)}" for s in live),
+        data,
+    )
+    return 1
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
