@@ -125,6 +125,8 @@ COMMANDS: dict[tuple[str, ...], list[str]] = {
     ("trusted-publishers",): ["--repository", "--json"],
     ("notify",): ["--workflow", "--run-url", "--results", "--ref", "--json"],
     ("download",): ["--version", "--event", "--variant", "--dest", "--index-url", "--repository"],
+    ("status",): ["--index-url", "--repository", "--last", "--all", "--json"],
+    ("yank",): ["--reason", "--index-url", "--wait", "--interval", "--dry-run", "--json"],
     ("release", "monthly"): ["--dry-run", "--level"],
     ("release",): [],
     ("bogus",): [],
