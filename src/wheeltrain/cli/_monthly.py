@@ -9,9 +9,11 @@ from typing import Any
 from wheeltrain.cli._output import emit
 from wheeltrain.core.planning import MonthlyPlan
 from wheeltrain.core.versioning import BumpLevel
+from wheeltrain.errors import UsageError
 from wheeltrain.stages import monthly
 
 LEVELS = ("auto", "major", "minor", "patch")
+PRE = ("a", "b", "rc")
 
 
 def _forced(args: argparse.Namespace) -> BumpLevel | None:
@@ -27,6 +29,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "HEAD and decide the next version. Nothing releasable: says so, exit 0.",
     )
     p.add_argument("--level", choices=LEVELS, default="auto", help="force a level (default: auto)")
+    _pre_args(p)
     p.set_defaults(handler=cmd_plan)
 
     release = subparsers.add_parser("release", help="cut a release")
@@ -43,7 +46,46 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     p.add_argument("--no-push", action="store_true", help="commit and tag locally only")
     p.add_argument("--remote", default="origin", help="where to push (default: origin)")
+    _pre_args(p)
     p.set_defaults(handler=cmd_release_monthly)
+
+
+def _pre_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--pre",
+        choices=PRE,
+        help="a PEP 440 pre-release of the planned version: X.Y.ZaN, bN or rcN (tag vX.Y.ZrcN)",
+    )
+    p.add_argument(
+        "--index-url",
+        metavar="URL",
+        help="with --pre: a simple index whose versions count as taken too (default: none)",
+    )
+    p.add_argument(
+        "--repository",
+        choices=("pypi", "testpypi"),
+        help="with --pre: a known index whose versions count as taken too",
+    )
+
+
+def _published(args: argparse.Namespace) -> list[Any]:
+    """The versions the index has of the project's distributions (with --pre and an index)."""
+    if args.pre is None or not (args.index_url or args.repository):
+        return []
+    from wheeltrain.adapters.index import IndexClient
+    from wheeltrain.adapters.project import load_project
+    from wheeltrain.stages.publish import REPOSITORIES
+
+    if args.index_url and args.repository:
+        raise UsageError("--index-url and --repository name the same thing: give one")
+    project = load_project(Path(args.project))
+    names = {project.name}
+    if project.wheeltrain is not None:
+        from wheeltrain.core.config import parse_config
+
+        names |= {v.distribution for v in parse_config(project.wheeltrain).variants}
+    client = IndexClient(args.index_url or REPOSITORIES[args.repository][1])
+    return [v for name in sorted(names) for v in client.versions(name)]
 
 
 def render_plan(plan: MonthlyPlan) -> str:
@@ -67,7 +109,9 @@ def render_plan(plan: MonthlyPlan) -> str:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    plan = monthly.make_plan(Path(args.project), _forced(args))
+    plan = monthly.make_plan(
+        Path(args.project), _forced(args), pre=args.pre, published=_published(args)
+    )
     emit(args, render_plan(plan), plan.as_dict(), _plan_outputs(plan))
     return 0
 
@@ -84,15 +128,19 @@ def _plan_outputs(plan: MonthlyPlan) -> dict[str, str]:
 
 def cmd_release_monthly(args: argparse.Namespace) -> int:
     root = Path(args.project)
-    plan = monthly.make_plan(root, _forced(args))
+    plan = monthly.make_plan(root, _forced(args), pre=args.pre, published=_published(args))
     if args.dry_run:
         text = render_plan(plan)
         if plan.release:
             forced = "" if args.level == "auto" else f" --{args.level}"
-            text += (
-                "\n\ndry run: would run `semantic-release version --no-push --no-vcs-release "
-                f"--skip-build{forced}`, check {plan.next_tag}, "
-                + ("and stop (--no-push)" if args.no_push else f"then push it to {args.remote}")
+            how = (
+                f"stamp {plan.next_version}, write the changelog, commit and tag"
+                if plan.kind == "pre"
+                else "run `semantic-release version --no-push --no-vcs-release "
+                f"--skip-build{forced}`"
+            )
+            text += f"\n\ndry run: would {how}, check {plan.next_tag}, " + (
+                "and stop (--no-push)" if args.no_push else f"then push it to {args.remote}"
             )
         emit(args, text, {"dry_run": True, "plan": plan.as_dict()}, _plan_outputs(plan))
         return 0
@@ -104,9 +152,10 @@ def cmd_release_monthly(args: argparse.Namespace) -> int:
         "notes": result.plan.notes,
     }
     if result.resumed:
+        done = "pushed it now" if result.pushed else "nothing to do (--no-push)"
         emit(
             args,
-            f"{result.version} was tagged before (tag {result.tag} at HEAD): pushed it now",
+            f"{result.version} was tagged before (tag {result.tag} at HEAD): {done}",
             {"dry_run": False, **result.as_dict()},
             outputs,
         )

@@ -9,7 +9,11 @@ The rules are python-semantic-release's, so that the plan and the stamp agree:
   ``allow_zero_version`` is false;
 * a forced level always releases, stepping from the base.
 
-What wheeltrain adds: a version that already exists as a tag is never proposed.
+What wheeltrain adds: a version that already exists as a tag is never proposed, and
+pre-releases are PEP 440's ``X.Y.ZaN`` / ``bN`` / ``rcN`` (never SemVer's ``-rc.1``): the
+final version is planned as always, then its next free pre-release number of the asked kind
+(from the tags and the index) is taken. A final release after ``X.Y.ZrcN`` is ``X.Y.Z``: it
+promotes the pre-releases.
 """
 
 from __future__ import annotations
@@ -24,10 +28,13 @@ from wheeltrain.core.commits import Commit
 from wheeltrain.core.settings import ReleaseSettings
 from wheeltrain.core.tags import ReleaseTag, latest, tag_name
 from wheeltrain.core.versioning import BumpLevel, bump
+from wheeltrain.errors import ConfigError
 
-__all__ = ["MonthlyPlan", "base_tag", "plan_monthly"]
+__all__ = ["PRE_KINDS", "MonthlyPlan", "base_tag", "plan_monthly", "pre_release"]
 
 ZERO = Version("0.0.0")
+#: PEP 440's pre-release kinds, in the order they sort.
+PRE_KINDS = ("a", "b", "rc")
 
 
 class MonthlyPlan(NamedTuple):
@@ -82,12 +89,18 @@ def plan_monthly(
     repo_url: str | None = None,
     last_release: ReleaseTag | None = None,
     base_reachable: bool = True,
+    pre: str | None = None,
 ) -> MonthlyPlan:
     """Decide the monthly release from the commits since ``base`` (newest first).
 
     ``last_release`` is the line's newest release (``base`` or a post release of it);
-    ``base_reachable`` is False when the base tag sits on a release branch.
+    ``base_reachable`` is False when the base tag sits on a release branch; ``pre`` (``a``,
+    ``b`` or ``rc``) makes it a pre-release of the planned version, numbered after the
+    ``existing_versions`` (tags and the index).
     """
+    if pre is not None and pre not in PRE_KINDS:
+        raise ConfigError(f"--pre {pre!r} is not a PEP 440 pre-release kind: use a, b or rc")
+    existing_versions = list(existing_versions)
     last = base.version if base else ZERO
     wanted = [c for c in commits if c.level is not None]
     level = forced or max((c.level for c in wanted if c.level), default=None)
@@ -140,6 +153,16 @@ def plan_monthly(
             )
     if skipped:
         reason += f"; {', '.join(skipped)} exist already, so {new}"
+    earlier = sorted(v for v in taken if v.pre is not None and Version(v.base_version) == new)
+    kind = "monthly"
+    if pre is not None:
+        new = pre_release(new, pre, taken)
+        kind = "pre"
+        reason += f"; a pre-release of {new.base_version}"
+        if earlier:
+            reason += f" after {', '.join(map(str, earlier))}"
+    elif earlier:
+        reason += f"; promotes {', '.join(map(str, earlier))} to {new}"
     next_tag = tag_name(settings.tag_format, str(new))
     notes = render_notes(commits, title=next_tag, repo_url=repo_url, settings=settings)
     body = render_notes(commits, title=None, repo_url=repo_url, settings=settings)
@@ -152,8 +175,24 @@ def plan_monthly(
         notes=notes,
         body=body,
         stepped_over=tuple(skipped),
+        kind=kind,
         **common,  # type: ignore[arg-type]
     )
+
+
+def pre_release(final: Version, kind: str, taken: Iterable[Version]) -> Version:
+    """The next ``kind`` pre-release of ``final``: ``0.4.0rc1``, then ``0.4.0rc2`` once
+    ``0.4.0rc1`` is taken. A kind that sorts below a pre-release already made (``b`` after
+    ``rc1``) would go backwards: refused."""
+    same = [v for v in taken if v.pre is not None and Version(v.base_version) == final]
+    later = sorted(str(v) for v in same if PRE_KINDS.index(v.pre[0]) > PRE_KINDS.index(kind))  # type: ignore[index]
+    if later:
+        raise ConfigError(
+            f"{', '.join(later)} exist(s) already: a {kind} pre-release of {final} would sort "
+            "below it; make the next one of that kind, or the final release"
+        )
+    number = 1 + max((v.pre[1] for v in same if v.pre and v.pre[0] == kind), default=0)
+    return Version(f"{final}{kind}{number}")
 
 
 def _why(commit: Commit) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -12,7 +13,7 @@ from wheeltrain.adapters.project import load_project
 from wheeltrain.core.changelog import insert_section
 from wheeltrain.core.planning import MonthlyPlan, plan_monthly
 from wheeltrain.core.settings import ReleaseSettings
-from wheeltrain.core.tags import ReleaseTag, line_tags, release_tags, tag_name
+from wheeltrain.core.tags import Cut, ReleaseTag, line_tags, release_tags, tag_name
 from wheeltrain.core.versioning import BumpLevel
 from wheeltrain.errors import ConfigError, StepFailed
 from wheeltrain.stages.common import cut_at, origin_blocks
@@ -97,7 +98,16 @@ def last_release(git: Git, tag_format: str, ref: str = "HEAD") -> ReleaseTag | N
     return max([*newer, *([found] if found else [])], key=lambda t: t.version, default=None)
 
 
-def make_plan(root: Path, forced: BumpLevel | None = None, ref: str = "HEAD") -> MonthlyPlan:
+def make_plan(
+    root: Path,
+    forced: BumpLevel | None = None,
+    ref: str = "HEAD",
+    *,
+    pre: str | None = None,
+    published: Iterable[Version] = (),
+) -> MonthlyPlan:
+    """The monthly release (a pre-release of it with ``pre``) from HEAD's history; versions
+    in ``published`` (the index's) are taken as the tags' are."""
     project = load_project(root)
     git = Git.discover(root)
     if not git.has_commits():
@@ -129,10 +139,11 @@ def make_plan(root: Path, forced: BumpLevel | None = None, ref: str = "HEAD") ->
         last_release=found.last,
         base_reachable=found.reachable,
         commits=commits,
-        existing_versions=[t.version for t in tags],
+        existing_versions=[*(t.version for t in tags), *published],
         settings=project.settings,
         forced=forced,
         repo_url=project.repo_url,
+        pre=pre,
     )
 
 
@@ -217,8 +228,10 @@ def release(
     git = Git.discover(root)
     project = load_project(git.root)
     settings = project.settings
-    if not plan.release:
-        cut = cut_at(git, settings)
+    cut = cut_at(git, settings) if not plan.release or plan.kind == "pre" else None
+    if plan.kind == "pre" and not _same_pre(cut, plan):
+        cut = None  # HEAD is no cut of this pre-release's kind: make the next one
+    if not plan.release or cut is not None:
         if cut is not None and push:  # an earlier run tagged but did not push: finish it
             branch = git.current_branch()
             if branch is None:
@@ -244,6 +257,10 @@ def release(
             return MonthlyResult(
                 plan, str(cut.version), cut.tag, git.head(), pushed=True, resumed=True
             )
+        if cut is not None and plan.release:  # the pre-release is cut here already
+            return MonthlyResult(
+                plan, str(cut.version), cut.tag, git.head(), pushed=False, resumed=True
+            )
         return MonthlyResult(plan, None, None, None, pushed=False)
     if plan.next_version is None or plan.next_tag is None:
         raise StepFailed("the plan releases but names no version: make the plan again")
@@ -264,7 +281,8 @@ def release(
     date = (today or datetime.datetime.now(datetime.timezone.utc).date()).isoformat()
     section = f"## {plan.next_tag} ({date})\n\n{plan.body}"
     text = changelog_text(git.root, settings, section)
-    follows = plan.base_reachable and not plan.stepped_over
+    # semantic-release spells pre-releases as SemVer does (0.4.0-rc.1): wheeltrain cuts them
+    follows = plan.base_reachable and not plan.stepped_over and plan.kind != "pre"
     templated = template_installed(git.root, settings) and (git.root / ".git").is_dir()
     before = git.head()
     prepared = git.root / PREPARED_CHANGELOG
@@ -307,6 +325,18 @@ def release(
     if push:
         git.push_atomic(remote, [f"HEAD:refs/heads/{branch}", f"refs/tags/{plan.next_tag}"])
     return MonthlyResult(plan, plan.next_version, plan.next_tag, head, pushed=push)
+
+
+def _same_pre(cut: Cut | None, plan: MonthlyPlan) -> bool:
+    """``cut`` is a pre-release of the kind ``plan`` asks for, of the same final version."""
+    if cut is None or cut.version.pre is None or plan.next_version is None:
+        return False
+    wanted = Version(plan.next_version)
+    return (
+        wanted.pre is not None
+        and cut.version.pre[0] == wanted.pre[0]
+        and cut.version.base_version == wanted.base_version
+    )
 
 
 def _disagreements(git: Git, plan: MonthlyPlan) -> list[str]:
