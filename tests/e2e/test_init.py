@@ -56,8 +56,9 @@ def test_init_writes_everything_and_keeps_the_existing_tag_release(
     tp = cli("trusted-publishers", "--json", "--project", str(repo.root)).json()
     rows = tp["publishers"]
     assert tp["repository"] == "kvcache-ai/Mooncake"
-    assert len(rows) == 1 * 4  # --force switched to the single profile: one distribution
+    assert len(rows) == 1 * 5  # --force switched to the single profile: one distribution
     assert rows[0] == {
+        "index": "pypi",
         "distribution": "mooncake-transfer-engine",
         "owner": "kvcache-ai",
         "repository": "Mooncake",
@@ -74,14 +75,17 @@ def test_trusted_publishers_for_the_three_variants(cli: Cli) -> None:
     assert result.code == 0
     # exactly the (distribution, workflow) pairs that publish: cuda and non-cuda are released
     # by all four workflows; cuda13 (by hand and by hotfixes) by the hotfix workflow, by a
-    # re-pushed hotfix tag and by the backfill
+    # re-pushed hotfix tag and by the backfill; the nightly publishes all three to TestPyPI
     assert result.out.count("| pypi |") == 4 + 4 + 3
     cuda13 = [line for line in result.out.splitlines() if "engine-cuda13 |" in line]
-    assert [line.split(" | ")[3] for line in cuda13] == [
+    assert [line.split(" | ")[4] for line in cuda13] == [
         "hotfix-release.yaml",
         "release.yaml",
         "backfill.yaml",
+        "nightly.yaml",
     ]
+    testpypi = [line for line in result.out.splitlines() if line.endswith("| testpypi |")]
+    assert len(testpypi) == 3 and all(line.startswith("| TestPyPI |") for line in testpypi)
     bad = cli("trusted-publishers", "--repository", "not a repo", "--project", str(example))
     assert bad.code == 2
 

@@ -35,6 +35,7 @@ def test_the_release_workflows_and_the_title_check_exist() -> None:
         "backfill.yaml",
         "hotfix-release.yaml",
         "monthly-release.yaml",
+        "nightly.yaml",
         "pr-title.yaml",
         "release.yaml",
     ]
@@ -94,8 +95,8 @@ def test_hardening(path: Path) -> None:
         assert ("id-token" in perms) == (name == "publish"), name
         if perms.get("contents") == "write":
             assert name in ("push", "release"), name
-        if name == "publish":
-            assert job["environment"] == "pypi"
+        if name == "publish":  # the nightly goes to TestPyPI, everything else to PyPI
+            assert job["environment"] == ("testpypi" if path.name == "nightly.yaml" else "pypi")
         for step in job.get("steps", []):
             uses = step.get("uses", "")
             if uses and not uses.startswith("./"):

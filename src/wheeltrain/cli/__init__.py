@@ -21,7 +21,7 @@ __all__ = ["build_parser", "console_main", "main"]
 #: start-up is most of a fast command's time.
 _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "_manager": ("current", "bump", "post", "changelog", "verify", "validate"),
-    "_monthly": ("plan", "release"),
+    "_monthly": ("plan", "release", "nightly"),
     "_hotfix": ("hotfix",),
     "_matrix": ("matrix", "build", "check"),
     "_publish": ("publish", "smoke", "download"),

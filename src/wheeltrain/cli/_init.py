@@ -198,21 +198,22 @@ def cmd_trusted_publishers(args: argparse.Namespace) -> int:
         raise UsageError(f"--repository {repository!r} is not OWNER/NAME")
     rows = trusted_publishers([(v.distribution, v.releases) for v in config.variants], repository)
     lines = [
-        "Register on PyPI (project → Settings → Publishing → Add a new publisher → GitHub):",
+        "Register on PyPI, and for the nightly on TestPyPI (project → Settings → Publishing",
+        "→ Add a new publisher → GitHub):",
         "",
-        "| PyPI project | owner | repository | workflow | environment |",
-        "|---|---|---|---|---|",
+        "| index | project | owner | repository | workflow | environment |",
+        "|---|---|---|---|---|---|",
     ]
     lines += [
-        f"| {r['distribution']} | {r['owner']} | {r['repository']} | {r['workflow']} | "
-        f"{r['environment']} |"
+        f"| {'TestPyPI' if r['index'] == 'testpypi' else 'PyPI'} | {r['distribution']} | "
+        f"{r['owner']} | {r['repository']} | {r['workflow']} | {r['environment']} |"
         for r in rows
     ]
     lines += [
         "",
         "For a project that does not exist on PyPI yet, add it as a pending publisher.",
-        "Create the GitHub environment `pypi` (Settings → Environments) and, if you like,",
-        "require a reviewer there: every publish job waits for that approval.",
+        "Create the GitHub environments `pypi` and `testpypi` (Settings → Environments) and,",
+        "if you like, require a reviewer on `pypi`: every release's publish job waits for it.",
     ]
     emit(args, "\n".join(lines), {"repository": repository, "publishers": rows})
     return 0

@@ -48,6 +48,55 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--remote", default="origin", help="where to push (default: origin)")
     _pre_args(p)
     p.set_defaults(handler=cmd_release_monthly)
+    _register_nightly(subparsers, common)
+
+
+def _register_nightly(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser(
+        "nightly",
+        parents=[common],
+        help="plan tonight's nightly: X.Y.(Z+1).devYYYYMMDD of every variant, or nothing",
+        description="The nightly is the next patch of the last final release as a dev release "
+        "dated today (UTC), built from HEAD for every variant and published to a test index. "
+        "Nothing new since the last nightly's commit, or tonight's version on the index "
+        "already: release=false, exit 0.",
+    )
+    p.add_argument("--date", metavar="YYYYMMDD", help="the dev number (default: today, UTC)")
+    p.add_argument(
+        "--last-commit",
+        metavar="SHA",
+        help="the commit the last nightly was built from (none: since the last release)",
+    )
+    p.add_argument("--index-url", metavar="URL", help="a simple index whose versions count")
+    p.add_argument(
+        "--repository", choices=("pypi", "testpypi"), help="a known index whose versions count"
+    )
+    p.set_defaults(handler=cmd_nightly, pre="nightly")
+
+
+def cmd_nightly(args: argparse.Namespace) -> int:
+    from wheeltrain.stages import nightly
+
+    plan = nightly.make_plan(
+        Path(args.project),
+        date=args.date,
+        last_commit=args.last_commit,
+        published=_published(args),
+    )
+    head = (
+        f"nightly {plan.version}: {plan.reason}" if plan.release else f"no nightly: {plan.reason}"
+    )
+    emit(
+        args,
+        head + f"\nbase: {plan.base or '(no release yet)'}",
+        plan.as_dict(),
+        {
+            "release": "true" if plan.release else "false",
+            "version": plan.version,
+            "event": "nightly",
+        },
+    )
+    return 0
 
 
 def _pre_args(p: argparse.ArgumentParser) -> None:

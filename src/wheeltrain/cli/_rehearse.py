@@ -29,6 +29,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--python", action="append", default=[], help="only these CPythons (repeat)")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder, print it")
+    p.add_argument(
+        "--nightly",
+        action="store_true",
+        help="rehearse a nightly instead: X.Y.(Z+1).devYYYYMMDD of every variant, then a night "
+        "with no new commit that publishes nothing",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=cmd_rehearse)
 
@@ -40,6 +46,7 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
         Path(args.project),
         pythons=args.python,
         keep=args.keep,
+        nightly=args.nightly,
         progress=lambda line: print(line, file=sys.stderr, flush=True),
     )
     emit(args, render(report), {"machine": machine(), **report.as_dict()})

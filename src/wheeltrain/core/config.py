@@ -18,6 +18,7 @@ __all__ = [
     "DEFAULTS",
     "EVENTS",
     "KINDS",
+    "RELEASES",
     "VARIANT_DEFAULTS",
     "TrainConfig",
     "Variant",
@@ -27,7 +28,10 @@ __all__ = [
     "split_platform",
 ]
 
-EVENTS = ("monthly", "hotfix", "tag", "manual")
+#: What a variant's ``releases`` may name.
+RELEASES = ("monthly", "hotfix", "tag", "manual")
+#: The events a matrix is made for: the releases, and the nightly, which builds every variant.
+EVENTS = (*RELEASES, "nightly")
 ARCHS = ("x86_64", "aarch64")
 PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 
@@ -222,6 +226,8 @@ class TrainConfig:
     def for_event(self, event: str) -> tuple[Variant, ...]:
         if event not in EVENTS:
             raise ConfigError(f"unknown event {event!r}: use one of {', '.join(EVENTS)}")
+        if event == "nightly":
+            return self.variants
         return tuple(v for v in self.variants if event in v.releases)
 
 
@@ -374,7 +380,7 @@ def _parse_variant(
         name=name,
         distribution=distribution,
         import_name=import_name,
-        releases=_str_list(f"{where}.releases", merged["releases"], EVENTS),
+        releases=_str_list(f"{where}.releases", merged["releases"], RELEASES),
         environment=tuple(sorted(environment.items())),
         images=_images(where, merged["image"], v_archs),
         forbid_libraries=_str_list(f"{where}.forbid-libraries", merged["forbid-libraries"]),

@@ -30,7 +30,15 @@ from wheeltrain.core.tags import ReleaseTag, latest, tag_name
 from wheeltrain.core.versioning import BumpLevel, bump
 from wheeltrain.errors import ConfigError
 
-__all__ = ["PRE_KINDS", "MonthlyPlan", "base_tag", "plan_monthly", "pre_release"]
+__all__ = [
+    "PRE_KINDS",
+    "MonthlyPlan",
+    "NightlyPlan",
+    "base_tag",
+    "plan_monthly",
+    "plan_nightly",
+    "pre_release",
+]
 
 ZERO = Version("0.0.0")
 #: PEP 440's pre-release kinds, in the order they sort.
@@ -199,3 +207,50 @@ def _why(commit: Commit) -> str:
     if commit.level is BumpLevel.MAJOR:
         return "breaking change"
     return commit.type or "squashed commit"
+
+
+class NightlyPlan(NamedTuple):
+    """Tonight's nightly: ``X.Y.(Z+1).devYYYYMMDD`` after the last final release ``X.Y.Z``."""
+
+    release: bool
+    version: str
+    base: str | None  # the last final release's tag
+    reason: str
+    commits: int  # since the last nightly (or the base when none is known)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": "nightly",
+            "release": self.release,
+            "version": self.version,
+            "base": self.base,
+            "reason": self.reason,
+            "commits": self.commits,
+        }
+
+
+def plan_nightly(
+    *,
+    base: ReleaseTag | None,
+    date: str,
+    new_commits: int,
+    since: str,
+    published: Iterable[Version] = (),
+) -> NightlyPlan:
+    """The nightly of ``date`` (``YYYYMMDD``): the next patch of the last final release as a
+    dev release. ``new_commits`` were made since ``since`` (the last nightly's commit, or the
+    base); none, or tonight's version on the index already, and nothing is published."""
+    if len(date) != 8 or not date.isdigit():
+        raise ConfigError(f"--date {date!r} is not YYYYMMDD")
+    last = base.version if base else ZERO
+    version = Version(f"{last.major}.{last.minor}.{last.micro + 1}.dev{date}")
+    name = base.name if base else None
+    if version in set(published):
+        return NightlyPlan(False, str(version), name, f"{version} is on the index already", 0)
+    if new_commits == 0:
+        return NightlyPlan(
+            False, str(version), name, f"no commit since {since}: nothing new tonight", 0
+        )
+    return NightlyPlan(
+        True, str(version), name, f"{new_commits} commit(s) since {since}", new_commits
+    )

@@ -21,7 +21,13 @@ from wheeltrain.errors import ConfigError, WheeltrainError
 __all__ = ["PROFILES", "InitReport", "init", "render_files", "trusted_publishers"]
 
 PROFILES = ("mooncake", "single")
-WORKFLOWS = ("monthly-release.yaml", "hotfix-release.yaml", "release.yaml", "backfill.yaml")
+WORKFLOWS = (
+    "monthly-release.yaml",
+    "hotfix-release.yaml",
+    "release.yaml",
+    "backfill.yaml",
+    "nightly.yaml",
+)
 #: The release events each workflow builds: a variant is published by the workflows with an
 #: event among its ``releases`` (a re-pushed tag releases what its monthly or hotfix did).
 WORKFLOW_EVENTS = {
@@ -29,7 +35,10 @@ WORKFLOW_EVENTS = {
     "hotfix-release.yaml": ("hotfix",),
     "release.yaml": ("monthly", "hotfix"),
     "backfill.yaml": ("manual",),
+    "nightly.yaml": ("nightly",),
 }
+#: Where each workflow publishes: (index, GitHub environment).
+WORKFLOW_INDEX = {"nightly.yaml": ("testpypi", "testpypi")}
 ACTIONS = ("wheeltrain-setup", "wheeltrain-build", "wheeltrain-check", "wheeltrain-verify")
 _TAG_TRIGGER = re.compile(r"^\s*tags(-ignore)?\s*:", re.MULTILINE)
 
@@ -425,19 +434,21 @@ def _findings(
 def trusted_publishers(
     releases: list[tuple[str, tuple[str, ...]]], repository: str
 ) -> list[dict[str, str]]:
-    """The PyPI trusted publishers a maintainer registers: one per (distribution, workflow)
-    that really publishes it (``releases``: each distribution with the events that release
-    it), environment ``pypi``."""
+    """The trusted publishers a maintainer registers: one per (distribution, workflow) that
+    really publishes it (``releases``: each distribution with the events that release it) on
+    PyPI, environment ``pypi``; and the nightly, which publishes every distribution, on
+    TestPyPI, environment ``testpypi``."""
     owner, _, repo = repository.partition("/")
     return [
         {
+            "index": WORKFLOW_INDEX.get(workflow, ("pypi", "pypi"))[0],
             "distribution": dist,
             "owner": owner,
             "repository": repo,
             "workflow": workflow,
-            "environment": "pypi",
+            "environment": WORKFLOW_INDEX.get(workflow, ("pypi", "pypi"))[1],
         }
         for dist, events in releases
         for workflow in WORKFLOWS
-        if any(event in events for event in WORKFLOW_EVENTS[workflow])
+        if workflow == "nightly.yaml" or any(e in events for e in WORKFLOW_EVENTS[workflow])
     ]

@@ -23,13 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.version import Version
+
 from wheeltrain.adapters import builder
 from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.localindex import LocalIndex, local_index
 from wheeltrain.adapters.project import load_project
 from wheeltrain.core.config import TrainConfig, parse_config
 from wheeltrain.core.versioning import BumpLevel
-from wheeltrain.errors import ConfigError, WheeltrainError
+from wheeltrain.errors import ConfigError, StepFailed, WheeltrainError
 from wheeltrain.stages import hotfix as hotfix_release
 from wheeltrain.stages import monthly
 from wheeltrain.stages.pipeline import ship
@@ -189,8 +191,12 @@ def rehearse(
     *,
     pythons: Sequence[str] = (),
     keep: bool = False,
+    nightly: bool = False,
     progress: Callable[[str], None] = lambda _: None,
 ) -> RehearsalReport:
+    """A monthly release and a hotfix of ``project`` (with ``nightly``: a nightly, then the
+    next night with no new commit), each built, checked, smoke-tested, published to a local
+    index, verified and smoke-tested from it."""
     removed = remove_killed_rehearsals()
     if removed:
         progress(f"removed {removed} folder(s) left by rehearsals that were killed")
@@ -204,7 +210,7 @@ def rehearse(
     (work / _OWNER).write_text(str(os.getpid()), encoding="ascii")
     try:
         with _inside(work):
-            return _rehearse(project.resolve(), work, pythons, progress)
+            return _rehearse(project.resolve(), work, pythons, progress, nightly=nightly)
     finally:
         if keep:
             (work / _OWNER).unlink(missing_ok=True)  # kept on purpose: never removed as stale
@@ -272,7 +278,12 @@ def _inside(work: Path) -> Iterator[None]:
 
 
 def _rehearse(
-    project: Path, work: Path, pythons: Sequence[str], progress: Callable[[str], None]
+    project: Path,
+    work: Path,
+    pythons: Sequence[str],
+    progress: Callable[[str], None],
+    *,
+    nightly: bool = False,
 ) -> RehearsalReport:
     clone = work / "project"
     history = _clone(project, clone)
@@ -290,6 +301,10 @@ def _rehearse(
     config = parse_config(load_project(clone).wheeltrain or {})
     with local_index(work / "index" / "packages") as index:
         progress(f"local index on {index.simple_url}")
+        if nightly:
+            _nightly(run, report, clone=clone, config=config, work=work, index=index,
+                     pythons=pythons)  # fmt: skip
+            return report
         # --- the monthly release ---------------------------------------------------------
         run.release = "monthly"
         with run.stage("plan") as detail:
@@ -348,6 +363,59 @@ def _rehearse(
             upgrade_from=version,
         )
     return report
+
+
+def _nightly(
+    run: _Run,
+    report: RehearsalReport,
+    *,
+    clone: Path,
+    config: TrainConfig,
+    work: Path,
+    index: LocalIndex,
+    pythons: Sequence[str],
+) -> None:
+    """Tonight's nightly of every variant to the index, then the next night: no new commit,
+    nothing published."""
+    from wheeltrain.stages import nightly
+
+    run.release = "nightly"
+    with run.stage("plan") as detail:
+        plan = nightly.make_plan(clone)
+        if not plan.release:
+            raise StepFailed(f"the rehearsal's history has nothing for a nightly: {plan.reason}")
+        detail.append(f"{plan.version} ({plan.reason})")
+    summary = ReleaseSummary("nightly", plan.version)
+    report.releases.append(summary)
+    _release_files(
+        run,
+        summary,
+        clone=clone,
+        config=config,
+        event="nightly",
+        version=plan.version,
+        dist=work / "dist" / "nightly",
+        index=index,
+        pythons=pythons,
+        upgrade_from=None,
+    )
+    run.release = "next night"
+    with run.stage("plan") as detail:
+        before = sorted(p.name for p in index.packages.iterdir())
+        import datetime
+
+        tomorrow = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
+        again = nightly.make_plan(
+            clone,
+            date=tomorrow.strftime("%Y%m%d"),
+            last_commit=Git(clone).head(),
+            published=[Version(plan.version)],
+        )
+        if again.release:
+            raise StepFailed(f"a night with no new commit would publish {again.version}")
+        if sorted(p.name for p in index.packages.iterdir()) != before:
+            raise StepFailed("the index changed on a night with no new commit")
+        detail.append(f"nothing published: {again.reason}")
 
 
 def render(report: RehearsalReport) -> str:

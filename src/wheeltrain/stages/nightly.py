@@ -1,0 +1,65 @@
+"""The nightly: ``X.Y.(Z+1).devYYYYMMDD`` of every variant, built from HEAD without a commit or
+a tag, published to a test index; a night with no new commit publishes nothing."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from pathlib import Path
+
+from packaging.version import Version
+
+from wheeltrain.adapters.git import Git
+from wheeltrain.adapters.project import load_project
+from wheeltrain.core.planning import NightlyPlan, plan_nightly
+from wheeltrain.core.tags import release_tags
+from wheeltrain.errors import ConfigError
+from wheeltrain.stages.monthly import find_base
+
+__all__ = ["make_plan", "today"]
+
+
+def today() -> str:
+    """Today's date in UTC as ``YYYYMMDD``: the nightly's dev number."""
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d")
+
+
+def make_plan(
+    root: Path,
+    *,
+    date: str | None = None,
+    last_commit: str | None = None,
+    published: Iterable[Version] = (),
+) -> NightlyPlan:
+    """Tonight's nightly from HEAD. ``last_commit``: the commit the last nightly was built
+    from (the workflow asks GitHub for its last successful run); without it, every night
+    with commits since the last final release publishes."""
+    project = load_project(root)
+    git = Git.discover(root)
+    if not git.has_commits():
+        raise ConfigError(f"{git.root} has no commits yet: commit something first")
+    if git.shallow:
+        raise ConfigError(
+            f"{git.root} is a shallow clone: the nightly needs the history and its tags; run "
+            "`git fetch --unshallow --tags` (or check out with fetch-depth: 0)"
+        )
+    all_tags = git.tags()
+    shas = {t.name: t.sha for t in all_tags}
+    tags = release_tags(shas, project.tag_format)
+    base = find_base(git, tags, shas, "HEAD").tag
+    if last_commit:
+        sha = git.rev_parse(last_commit)
+        if sha is None:
+            raise ConfigError(
+                f"--last-commit {last_commit!r} is no commit of this clone: fetch the history "
+                "(fetch-depth: 0), or leave it out"
+            )
+        since, span = sha[:12], f"{sha}..HEAD"
+    elif base is not None:
+        since, span = base.name, f"{base.name}..HEAD"
+    else:
+        since, span = "the start of the history", "HEAD"
+    count = int(git.run_git("rev-list", "--count", span).strip() or 0)
+    return plan_nightly(
+        base=base, date=date or today(), new_commits=count, since=since, published=published
+    )
