@@ -126,6 +126,7 @@ COMMANDS: dict[tuple[str, ...], list[str]] = {
     ("notify",): ["--workflow", "--run-url", "--results", "--ref", "--json"],
     ("download",): ["--version", "--event", "--variant", "--dest", "--index-url", "--repository"],
     ("nightly",): ["--date", "--last-commit", "--index-url", "--json", "--github-output"],
+    ("report",): ["--out", "--index-url", "--repository", "--json"],
     ("status",): ["--index-url", "--repository", "--last", "--all", "--json"],
     ("yank",): ["--reason", "--index-url", "--wait", "--interval", "--dry-run", "--json"],
     ("release", "monthly"): ["--dry-run", "--level"],

@@ -28,7 +28,7 @@ _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "_rehearse": ("rehearse",),
     "_init": ("init", "trusted-publishers", "lock"),
     "_notify": ("notify",),
-    "_status": ("status", "yank"),
+    "_status": ("status", "yank", "report"),
 }
 
 

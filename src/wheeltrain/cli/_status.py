@@ -66,6 +66,19 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     p.set_defaults(handler=cmd_yank)
 
+    p = subparsers.add_parser(
+        "report",
+        parents=[common],
+        help="a static HTML release dashboard from the index's own data",
+        description="Write DIR/index.html: releases over time by kind (monthly, hotfix, pre, "
+        "nightly), files and bytes per release and variant, and the lag between the first "
+        "and the last variant's upload of each version, drawn by matplotlib into one page "
+        "that needs no network. Needs the report extra: pip install 'wheeltrain[report]'.",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="the folder to write into")
+    _index_args(p)
+    p.set_defaults(handler=cmd_report)
+
 
 def _index_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index-url", metavar="URL", help="a simple index, e.g. http://host/simple/")
@@ -238,6 +251,43 @@ def cmd_yank(args: argparse.Namespace) -> int:
         data,
     )
     return 1
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from wheeltrain.cli._output import out_folder
+    from wheeltrain.core.report import release_rows
+    from wheeltrain.stages.report import render_page
+    from wheeltrain.stages.status import listing
+
+    config = load_config(load_project(Path(args.project)))
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise UsageError(f"--out {args.out}: a file is there, not a folder; name a folder")
+    client = _client(args)
+    rows = release_rows(config, listing(client, config))
+    if not rows:
+        raise UsageError(
+            f"{client.where} has no files of "
+            + ", ".join(v.distribution for v in config.variants)
+            + ": is the project published there?"
+        )
+    text = render_page(rows, config, client.where)  # drawn before anything is written
+    page = out_folder(args.out, "--out") / "index.html"
+    try:
+        page.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise StepFailed(f"cannot write {page}: {exc.strerror or exc}") from None
+    kinds = ", ".join(
+        f"{n} {k}"
+        for k in ("monthly", "hotfix", "pre", "nightly")
+        if (n := sum(1 for r in rows if r.kind == k))
+    )
+    emit(
+        args,
+        f"wrote {page}: {len(rows)} version(s) ({kinds}), "
+        f"{sum(r.files for r in rows)} file(s) from {client.where}",
+        {"page": str(page), "index": client.where, "releases": [r.as_dict() for r in rows]},
+    )
+    return 0
 
 
 def _say(line: str) -> None:
