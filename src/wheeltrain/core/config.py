@@ -37,7 +37,7 @@ PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 
 #: The defaults of ``[tool.wheeltrain]``: one place.
 DEFAULTS: dict[str, Any] = {
-    "python": ["3.10", "3.11", "3.12", "3.13"],
+    "python": ["3.10", "3.11", "3.12", "3.13", "3.14"],
     "archs": ["x86_64", "aarch64"],
     "runners": {"x86_64": "ubuntu-22.04", "aarch64": "ubuntu-22.04-arm"},
     "sdist": [],
