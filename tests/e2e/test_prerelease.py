@@ -136,3 +136,15 @@ def test_what_pip_gives_users_of_a_pre_release(index: LocalIndex, tmp_path: Path
     index.upload([make_wheel(dist, "predemo", "0.4.0")])
     assert installed() == "0.4.0"
     assert installed("--pre") == "0.4.0"
+
+
+def test_an_unreachable_index_is_bad_input_and_nothing_is_made(repo: GitRepo, cli: Cli) -> None:
+    from tests.support.servers import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/simple/"
+    head = repo.head()
+    for args in (["release", "monthly", "--pre", "rc"], ["nightly"]):
+        result = cli(*args, "--index-url", url, "--project", str(repo.root))
+        assert result.code == 2 and "did not answer" in result.err, result.err
+        assert len(result.err.strip().splitlines()) == 1
+    assert repo.head() == head and repo.git("tag", "--list", "v0.4*") == ""

@@ -217,3 +217,12 @@ def test_the_page_to_yank_on_is_pypis_or_testpypis_release_page() -> None:
         "https://test.pypi.org/manage/project/x/release/1.0/"
     )
     assert manage_page("http://127.0.0.1:8080/simple/", "x", "1.0") is None
+
+
+def test_a_version_past_pythons_integer_limit_is_bad_input(cli: Cli) -> None:
+    huge = "9" * 5000
+    with json_index(fixture_page) as url:
+        for args in (["status", huge], ["yank", huge, "--reason", "bad", "--wait", "0"]):
+            result = cli(*args, "--index-url", url, "--project", str(EXAMPLE))
+            assert result.code == 2 and "is not a PEP 440 version" in result.err
+            assert len(result.err) < 300

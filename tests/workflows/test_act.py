@@ -303,3 +303,32 @@ def test_a_main_that_moved_during_the_run_is_never_pushed_over(
     assert git(tmp_path / "origin.git", "log", "-1", "--format=%s", "main").strip() == (
         "fix: pushed meanwhile"
     )
+
+
+def test_the_nightly_publishes_every_built_variant_then_nothing_on_a_quiet_night(
+    project: Path, tmp_path: Path
+) -> None:
+    import datetime
+
+    before = remote_refs(tmp_path)
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d")
+    with local_index(tmp_path / "packages") as index:
+        out = act(project, "nightly.yaml", "workflow_dispatch", tmp_path, index.url + "/")
+        published = sorted(p.name for p in index.packages.iterdir())
+        assert published == [
+            f"mooncake_transfer_engine_non_cuda-0.3.10.dev{today}-cp312-cp312-manylinux1_x86_64."
+            "manylinux_2_28_x86_64.manylinux_2_5_x86_64.whl"
+        ], out[-3000:]
+        assert "Job 'verify' failed" not in out and "smoke" in out
+        # no commit, tag or GitHub Release: the repository on origin is as it was
+        assert remote_refs(tmp_path) == before
+        assert not (tmp_path / "artifacts" / "release-notes.md").exists()
+        # the next night: GitHub says the last successful nightly was built from HEAD; on an
+        # index without tonight's version, that alone stops it
+        head = git(project, "rev-parse", "HEAD").strip()
+        (tmp_path / "artifacts" / "last-nightly-sha").write_text(head)
+    with local_index(tmp_path / "fresh") as fresh:
+        quiet = act(project, "nightly.yaml", "workflow_dispatch", tmp_path, fresh.url + "/")
+        assert f"| no nightly: no commit since {head[:12]}: nothing new tonight" in quiet
+        assert "[Nightly/build" not in quiet and "[Nightly/publish" not in quiet
+        assert list(fresh.packages.iterdir()) == []

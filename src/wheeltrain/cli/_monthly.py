@@ -9,7 +9,7 @@ from typing import Any
 from wheeltrain.cli._output import emit
 from wheeltrain.core.planning import MonthlyPlan
 from wheeltrain.core.versioning import BumpLevel
-from wheeltrain.errors import UsageError
+from wheeltrain.errors import StepFailed, UsageError
 from wheeltrain.stages import monthly
 
 LEVELS = ("auto", "major", "minor", "patch")
@@ -134,7 +134,12 @@ def _published(args: argparse.Namespace) -> list[Any]:
 
         names |= {v.distribution for v in parse_config(project.wheeltrain).variants}
     client = IndexClient(args.index_url or REPOSITORIES[args.repository][1])
-    return [v for name in sorted(names) for v in client.versions(name)]
+    try:
+        return [v for name in sorted(names) for v in client.versions(name)]
+    except StepFailed as exc:
+        if "did not answer" in str(exc):  # the URL given is what to fix
+            raise UsageError(str(exc)) from None
+        raise
 
 
 def render_plan(plan: MonthlyPlan) -> str:

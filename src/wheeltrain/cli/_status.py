@@ -124,10 +124,13 @@ def _version(text: str) -> Any:
     from packaging.version import InvalidVersion, Version
 
     try:
+        if len(text) > 200:  # no version is that long; Python refuses huge numbers anyway
+            raise InvalidVersion(text)
         return Version(text)
-    except InvalidVersion:
+    except (InvalidVersion, ValueError):
+        shown = text if len(text) <= 40 else text[:40] + "..."
         raise UsageError(
-            f"{text!r} is not a PEP 440 version, e.g. 0.3.14 or 0.3.13.post1"
+            f"{shown!r} is not a PEP 440 version, e.g. 0.3.14 or 0.3.13.post1"
         ) from None
 
 

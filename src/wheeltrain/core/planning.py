@@ -241,7 +241,8 @@ def plan_nightly(
     dev release. ``new_commits`` were made since ``since`` (the last nightly's commit, or the
     base); none, or tonight's version on the index already, and nothing is published."""
     if len(date) != 8 or not date.isdigit():
-        raise ConfigError(f"--date {date!r} is not YYYYMMDD")
+        shown = date if len(date) <= 20 else date[:20] + "..."
+        raise ConfigError(f"--date {shown!r} is not YYYYMMDD")
     last = base.version if base else ZERO
     version = Version(f"{last.major}.{last.minor}.{last.micro + 1}.dev{date}")
     name = base.name if base else None

@@ -237,7 +237,7 @@ def project_status(
         for text in versions:
             try:
                 wanted.append(Version(text))
-            except InvalidVersion:
+            except (InvalidVersion, ValueError):  # ValueError: a number past int's limit
                 continue
     else:
         wanted = versions_of(listed)

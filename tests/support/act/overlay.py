@@ -21,14 +21,19 @@ def overlay(rel: str, text: str) -> str:
         "https://x-access-token:${GH_TOKEN}@github.com/${GITHUB_REPOSITORY}.git",
         "${WHEELTRAIN_ACT_ORIGIN}",
     )
-    # an upload names the server's root; a read names its simple index
-    text = "\n".join(
-        line.replace("--repository pypi", '--repository-url "$WHEELTRAIN_ACT_INDEX"')
-        if "wheeltrain publish" in line
-        else line.replace("--repository pypi", '--index-url "${WHEELTRAIN_ACT_INDEX}simple/"')
-        for line in text.split("\n")
-    )
-    text = text.replace("https://pypi.org/simple/", "${WHEELTRAIN_ACT_INDEX}simple/")
+    # an upload names the server's root; a read names its simple index (PyPI, TestPyPI, or
+    # the index an action's `repository` input names: all of them the test's index)
+    lines = []
+    for line in text.split("\n"):
+        for named in ('--repository "$REPOSITORY"', "--repository testpypi", "--repository pypi"):
+            if "wheeltrain publish" in line:
+                line = line.replace(named, '--repository-url "$WHEELTRAIN_ACT_INDEX"')
+            else:
+                line = line.replace(named, '--index-url "${WHEELTRAIN_ACT_INDEX}simple/"')
+        lines.append(line)
+    text = "\n".join(lines)
+    for simple in ("https://pypi.org/simple/", "https://test.pypi.org/simple/"):
+        text = text.replace(simple, "${WHEELTRAIN_ACT_INDEX}simple/")
     # the matrix, check, verify and smoke of the builds this machine can make
     text = re.sub(r"(wheeltrain matrix [^\n]*--github-output)", rf"\1 {FILTER}", text)
     text = text.replace("$SELECT", f"$SELECT {FILTER}")
