@@ -18,6 +18,7 @@ from wheeltrain.core.config import TrainConfig, Variant, canonical_name, platfor
 from wheeltrain.core.config import split_platform as _split
 from wheeltrain.core.filenames import InvalidFilename, parse_filename
 from wheeltrain.core.matrix import expected_files, variant_targets
+from wheeltrain.core.versioning import kind_of
 
 __all__ = [
     "KINDS",
@@ -43,14 +44,11 @@ class Listed(Protocol):
 
 def release_kind(version: Version) -> str:
     """``nightly`` (``.devN``), ``pre`` (``aN``/``bN``/``rcN``), ``hotfix`` (``.postN``) or
-    ``monthly``: how wheeltrain makes a version of that form."""
-    if version.is_devrelease:
-        return "nightly"
-    if version.pre is not None:
-        return "pre"
-    if version.post is not None:
-        return "hotfix"
-    return "monthly"
+    ``monthly``: how wheeltrain makes a version of that form (from ``versioning.kind_of``)."""
+    return _BY_FORM.get(kind_of(version), "monthly")
+
+
+_BY_FORM = {"dev": "nightly", "pre": "pre", "post": "hotfix"}
 
 
 class VariantState(NamedTuple):

@@ -4,12 +4,34 @@ remote would refuse."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from wheeltrain.adapters.git import Git
+from wheeltrain.adapters.project import Project, load_project
 from wheeltrain.core.settings import ReleaseSettings
-from wheeltrain.core.tags import Cut, cut_at_head
+from wheeltrain.core.tags import Cut, ReleaseTag, cut_at_head, release_tags
+from wheeltrain.errors import ConfigError
 
-__all__ = ["cut_at", "origin_blocks"]
+__all__ = ["cut_at", "origin_blocks", "release_history"]
+
+
+def release_history(
+    root: Path, needs: str
+) -> tuple[Project, Git, dict[str, str], list[ReleaseTag]]:
+    """The project, its repository, every tag's commit and the release tags, for a plan
+    (``needs``: what the plan is, for the error) that reads the history: a repository with no
+    commits, or a shallow clone, is refused with what to do."""
+    project = load_project(root)
+    git = Git.discover(root)
+    if not git.has_commits():
+        raise ConfigError(f"{git.root} has no commits yet: commit something first")
+    if git.shallow:
+        raise ConfigError(
+            f"{git.root} is a shallow clone: {needs} needs the whole history and its tags; "
+            "run `git fetch --unshallow --tags` (or check out with fetch-depth: 0)"
+        )
+    shas = {t.name: t.sha for t in git.tags()}
+    return project, git, shas, release_tags(shas, project.tag_format)
 
 
 def cut_at(git: Git, settings: ReleaseSettings, ref: str = "HEAD") -> Cut | None:

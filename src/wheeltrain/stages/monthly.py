@@ -16,7 +16,7 @@ from wheeltrain.core.settings import ReleaseSettings
 from wheeltrain.core.tags import Cut, ReleaseTag, line_tags, release_tags, tag_name
 from wheeltrain.core.versioning import BumpLevel
 from wheeltrain.errors import ConfigError, StepFailed
-from wheeltrain.stages.common import cut_at, origin_blocks
+from wheeltrain.stages.common import cut_at, origin_blocks, release_history
 
 if TYPE_CHECKING:
     import datetime
@@ -108,18 +108,7 @@ def make_plan(
 ) -> MonthlyPlan:
     """The monthly release (a pre-release of it with ``pre``) from HEAD's history; versions
     in ``published`` (the index's) are taken as the tags' are."""
-    project = load_project(root)
-    git = Git.discover(root)
-    if not git.has_commits():
-        raise ConfigError(f"{git.root} has no commits yet: commit something first")
-    if git.shallow:
-        raise ConfigError(
-            f"{git.root} is a shallow clone: the plan needs the whole history and its tags; "
-            "run `git fetch --unshallow --tags` (or check out with fetch-depth: 0)"
-        )
-    all_tags = git.tags()
-    shas = {t.name: t.sha for t in all_tags}
-    tags = release_tags(shas, project.tag_format)
+    project, git, shas, tags = release_history(root, "the plan")
     if not any(t.is_final for t in tags) and _released_before(project.version):
         raise ConfigError(
             f"this clone has no final release tag, yet pyproject.toml says {project.version}: fetch "

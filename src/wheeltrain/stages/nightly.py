@@ -9,11 +9,9 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from wheeltrain.adapters.git import Git
-from wheeltrain.adapters.project import load_project
 from wheeltrain.core.planning import NightlyPlan, plan_nightly
-from wheeltrain.core.tags import release_tags
 from wheeltrain.errors import ConfigError
+from wheeltrain.stages.common import release_history
 from wheeltrain.stages.monthly import find_base
 
 __all__ = ["make_plan", "today"]
@@ -34,18 +32,7 @@ def make_plan(
     """Tonight's nightly from HEAD. ``last_commit``: the commit the last nightly was built
     from (the workflow asks GitHub for its last successful run); without it, every night
     with commits since the last final release publishes."""
-    project = load_project(root)
-    git = Git.discover(root)
-    if not git.has_commits():
-        raise ConfigError(f"{git.root} has no commits yet: commit something first")
-    if git.shallow:
-        raise ConfigError(
-            f"{git.root} is a shallow clone: the nightly needs the history and its tags; run "
-            "`git fetch --unshallow --tags` (or check out with fetch-depth: 0)"
-        )
-    all_tags = git.tags()
-    shas = {t.name: t.sha for t in all_tags}
-    tags = release_tags(shas, project.tag_format)
+    _, git, shas, tags = release_history(root, "the nightly")
     base = find_base(git, tags, shas, "HEAD").tag
     if last_commit:
         sha = git.rev_parse(last_commit)
