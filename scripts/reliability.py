@@ -28,8 +28,9 @@ def table(data: dict[str, int]) -> str:
             f"lines and `pyproject.toml` files (tests/fuzz) | {data['fuzz_examples']:,} tried, "
             f"{data['fuzz_failures']} uncaught |",
             f"| nothing lost, nothing half-done | faults injected at real boundaries: server "
-            f"errors, cut and hung uploads, kills, a protected and a moving origin, conflicting "
-            f"and truncated files (`-m fault`) | {data['faults_passed']} held, "
+            f"errors, cut and hung uploads, a full disk, kills at each stage boundary, a "
+            f"protected and a moving origin, conflicting and truncated files (`-m fault`) | "
+            f"{data['faults_passed']} held, "
             f"{data['faults_failed']} broke |",
             f"| no secret in any output | planted tokens searched in every output and file "
             f"(tests/e2e/test_secrets.py) | {data['secrets_scanned']:,} searched, "
