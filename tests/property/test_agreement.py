@@ -29,8 +29,11 @@ EXAMPLES = int(os.environ.get("WHEELTRAIN_AGREEMENT_EXAMPLES", "20"))
 types = st.sampled_from(
     ["feat", "fix", "perf", "docs", "chore", "ci", "test", "style", "refactor", "build", "revert"]
 )
-scopes = st.sampled_from(["", "(store)", "(ep)", "(cli)"])
-subjects = st.sampled_from(["add a thing", "handle empty buffers", "tidy", "speed up reads"])
+# a ")" inside a scope, and a subject that holds "(...): ", move where the scope ends
+scopes = st.sampled_from(["", "(store)", "(ep)", "(cli)", "(a)b)"])
+subjects = st.sampled_from(
+    ["add a thing", "handle empty buffers", "tidy", "speed up reads", "read f(x): faster"]
+)
 
 
 @st.composite

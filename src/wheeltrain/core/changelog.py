@@ -39,14 +39,6 @@ _REF = re.compile(r"(?<![\w/&\[])#(\d+)\b")
 _DEFAULT = ReleaseSettings()
 
 
-def _section_of(change: Change) -> str:
-    if change.type is None:
-        return "other"
-    if change.breaking:
-        return "breaking"
-    return change.type
-
-
 _SPECIAL = re.compile(r"([\\`*<>\[\]])")
 
 
@@ -64,13 +56,21 @@ def _escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", text) if _SPECIAL.search(text) else text
 
 
-def _entry(commit: Commit, change: Change, repo_url: str | None) -> str:
+def _entry(change: Change, sha: str, repo_url: str | None) -> tuple[str, str]:
+    """The section key and the line of one change. (Run once per commit of a history.)"""
     subject = change.subject
-    if change.breaking and change.type is not None:
+    if change.type is None:
+        key = "other"
+    elif change.breaking:
+        key = "breaking"
         footer = change.breaking_text
         subject = f"{change.type}: {subject}" + (f" — {footer}" if footer else "")
-    scope = f"**{_escape(change.scope)}:** " if change.scope else ""
-    return f"- {scope}{_link_refs(_escape(subject), repo_url)} ({commit.short})"
+    else:
+        key = change.type
+    subject = _link_refs(_escape(subject), repo_url)
+    if change.scope:
+        return key, f"- **{_escape(change.scope)}:** {subject} ({sha[:7]})"
+    return key, f"- {subject} ({sha[:7]})"
 
 
 def render_notes(
@@ -106,10 +106,8 @@ class Entries:
         message = commit.message
         if commit.is_merge or (message.startswith(self._prefix) and self._is_release(message)):
             return []
-        return [
-            (_section_of(change), _entry(commit, change, self.repo_url))
-            for change in commit.changes
-        ]
+        sha, repo_url = commit.sha, self.repo_url
+        return [_entry(change, sha, repo_url) for change in commit.changes]
 
 
 def render_entries(

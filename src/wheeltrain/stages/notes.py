@@ -29,19 +29,15 @@ def history_sections(project: Project, git: Git, ref: str = "HEAD") -> list[Sect
 
     tag_shas = {t.name: t.sha for t in git.tags()}
     entries_of = Entries(project.repo_url, project.settings)
-    order: list[str] = []
-    parents: dict[str, tuple[str, ...]] = {}
-    entries: dict[str, list[tuple[str, str]]] = {}
+    # sha -> (parents, entries), newest first
+    history: dict[str, tuple[tuple[str, ...], list[tuple[str, str]]]] = {}
     # A whole history is hundreds of thousands of small objects that all stay alive: the
     # cycle collector would walk them again and again for nothing (there are no cycles).
     collecting = gc.isenabled()
     gc.disable()
     try:
         for commit in git.log(ref):
-            sha = commit.sha
-            order.append(sha)
-            parents[sha] = commit.parents
-            entries[sha] = entries_of(commit)
+            history[commit.sha] = (commit.parents, entries_of(commit))
     finally:
         if collecting:
             gc.enable()
@@ -55,19 +51,25 @@ def history_sections(project: Project, git: Git, ref: str = "HEAD") -> list[Sect
             sha = pop()
             if sha in release_of:
                 continue
-            up = parents.get(sha)
-            if up is None:  # not in the history of ``ref``
+            known = history.get(sha)
+            if known is None:  # not in the history of ``ref``
                 continue
             release_of[sha] = name
-            extend(up)
-    grouped: dict[str, list[str]] = {}
-    for sha in order:
-        grouped.setdefault(release_of.get(sha, "Unreleased"), []).append(sha)
+            extend(known[0])
+    # each release's commits and entries, newest first, in one pass over the history
+    grouped: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
+    release_get, grouped_get = release_of.get, grouped.get
+    for sha, (_, lines) in history.items():
+        title = release_get(sha, "Unreleased")
+        group = grouped_get(title)
+        if group is None:
+            group = grouped[title] = ([], [])
+        group[0].append(sha)
+        group[1].extend(lines)
     titles = ["Unreleased"] if "Unreleased" in grouped else []
-    titles += [t.name for t in reversed(releases) if tag_shas[t.name] in parents]
+    titles += [t.name for t in reversed(releases) if tag_shas[t.name] in history]
     sections = []
     for title in titles:
-        shas = grouped.get(title, [])
-        markdown = render_entries((e for sha in shas for e in entries[sha]), title=title)
-        sections.append(Section(title, tuple(shas), markdown))
+        shas, lines = grouped.get(title, ([], []))
+        sections.append(Section(title, tuple(shas), render_entries(lines, title=title)))
     return sections
