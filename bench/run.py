@@ -76,6 +76,21 @@ elif levels:
 print(f"next version: {major}.{minor}.{patch}")
 """
 
+#: The floor under any planner written in Python: the interpreter starts, reads
+#: pyproject.toml (the configuration every planner here reads) and runs the two git calls a
+#: plan cannot do without (the tags, and the log since the last one), parsing and printing
+#: nothing. What wheeltrain plan spends above it is its own.
+FLOOR = r"""
+import subprocess, sys, tomllib
+with open("pyproject.toml", "rb") as fh:
+    tomllib.load(fh)
+subprocess.run(["git", "show-ref", "--tags", "-d"], capture_output=True, check=True)
+subprocess.run(["git", "log", "--format=%H%x1f%P%x1f%B", sys.argv[1] + "..HEAD", "--"],
+               capture_output=True, check=True)
+"""
+PYTHON_START = "python start (-c pass)"
+PYTHON_FLOOR = "Python floor (start + tomllib + show-ref + git log <lasttag>..HEAD)"
+
 
 def history(commits: int, tail: int = 20) -> list[Event]:
     """``commits`` commits with one release tag per 100 of them, ``tail`` after the last."""
@@ -258,6 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     [sys.executable, "-c", PROBE],
                     args.runs,
                 ),
+                PYTHON_START: ([sys.executable, "-c", "pass"], args.runs),
+                PYTHON_FLOOR: ([sys.executable, "-c", FLOOR, last], args.runs),
                 "git-cliff --bumped-version --unreleased": (
                     [str(BIN / "git-cliff"), "--bumped-version", "--unreleased"],
                     args.runs,
@@ -309,6 +326,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"| {size:,} | {plan / cliff:.2f} | {plan / probe:.2f} | "
             f"{r['wheeltrain changelog --all'][0] / decorated:.2f} |"
+        )
+    print()
+    print(
+        "| commits | Python floor / git-cliff | plan over the Python floor (ms) | "
+        "bare probe over python start (ms) | plan over python start (ms) |"
+    )
+    print("|---:|---:|---:|---:|---:|")
+    for size, _tags, r in rows:
+        plan = r["wheeltrain plan"][0]
+        floor = r[PYTHON_FLOOR][0]
+        start = r[PYTHON_START][0]
+        probe = r["bare probe (git describe + git log + regex)"][0]
+        cliff = r["git-cliff --bumped-version --unreleased"][0]
+        print(
+            f"| {size:,} | {floor / cliff:.2f} | {(plan - floor) * 1000:.1f} | "
+            f"{(probe - start) * 1000:.1f} | {(plan - start) * 1000:.1f} |"
         )
     print()
     print(
