@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
-import queue
-import threading
 from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from wheeltrain.adapters.proc import run, start
 from wheeltrain.core.commits import Commit, parse_commit
 from wheeltrain.errors import ConfigError, StepFailed
+
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import TypeAlias
+
+    #: A folder as a string or a path object (``plan`` never imports pathlib).
+    StrPath: TypeAlias = str | os.PathLike[str]
 
 __all__ = ["Git", "Tag"]
 
@@ -37,13 +41,20 @@ class Tag(NamedTuple):
 class Git:
     """git commands against one work tree."""
 
-    def __init__(self, root: Path, *, head: str | None = None, shallow: bool = False) -> None:
-        self.root = root
+    def __init__(self, root: StrPath, *, head: str | None = None, shallow: bool = False) -> None:
+        self.dir = os.fspath(root)  # the work tree, as git's -C takes it
         self._head = head  # known from discover(); asked again after any change
         self.shallow = shallow
 
+    @property
+    def root(self) -> Path:
+        """The work tree as a path (pathlib is imported by the commands that use one)."""
+        from pathlib import Path
+
+        return Path(self.dir)
+
     def _git(self, *args: str, check: bool = True, input_text: str | None = None) -> str:
-        proc = run(["git", "-C", str(self.root), *args], check=False, input_text=input_text)
+        proc = run(["git", "-C", self.dir, *args], check=False, input_text=input_text)
         if check and proc.returncode != 0:
             message = (proc.stderr or proc.stdout).strip().splitlines()
             last = message[-1] if message else f"exit code {proc.returncode}"
@@ -55,13 +66,13 @@ class Git:
         return self._git(*args, check=check)
 
     @classmethod
-    def discover(cls, start: Path) -> Git:
+    def discover(cls, start: StrPath) -> Git:
         """The repository around ``start``; one git call also learns HEAD and shallowness."""
         proc = run(
             [
                 "git",
                 "-C",
-                str(start),
+                os.fspath(start),
                 "rev-parse",
                 "--show-toplevel",
                 "--is-shallow-repository",
@@ -76,19 +87,17 @@ class Git:
                 "checkout (or `git init` first)"
             )
         head = lines[2].strip() if proc.returncode == 0 and len(lines) > 2 else None
-        return cls(Path(lines[0].strip()), head=head, shallow=lines[1].strip() == "true")
+        return cls(lines[0].strip(), head=head, shallow=lines[1].strip() == "true")
 
     def has_commits(self) -> bool:
         if self._head is not None:
             return True
-        proc = run(
-            ["git", "-C", str(self.root), "rev-parse", "--verify", "-q", "HEAD"], check=False
-        )
+        proc = run(["git", "-C", self.dir, "rev-parse", "--verify", "-q", "HEAD"], check=False)
         return proc.returncode == 0
 
     def rev_parse(self, ref: str) -> str | None:
         proc = run(
-            ["git", "-C", str(self.root), "rev-parse", "--verify", "-q", f"{ref}^{{commit}}"],
+            ["git", "-C", self.dir, "rev-parse", "--verify", "-q", f"{ref}^{{commit}}"],
             check=False,
         )
         return proc.stdout.strip() if proc.returncode == 0 else None
@@ -121,7 +130,7 @@ class Git:
     def _all_tags(self) -> list[Tag]:
         """Every tag: ``show-ref -d`` reads annotated tags' commits from ``packed-refs`` (a
         clone's 1,000 tags in a few milliseconds; ``for-each-ref`` opens each tag object)."""
-        proc = run(["git", "-C", str(self.root), "show-ref", "--tags", "-d"], check=False)
+        proc = run(["git", "-C", self.dir, "show-ref", "--tags", "-d"], check=False)
         if proc.returncode not in (0, 1) or (proc.returncode == 1 and proc.stdout.strip()):
             message = proc.stderr.strip().splitlines()
             raise StepFailed(f"git show-ref failed: {message[-1] if message else proc.returncode}")
@@ -150,42 +159,49 @@ class Git:
         if first_parent:
             args.append("--first-parent")
         args += [*revisions, rev_range or "HEAD", "--"]
-        # Streamed: a thread drains git's output while this one parses, so git never waits
-        # on a full pipe and its walk overlaps our parsing.
-        proc = start(["git", "-C", str(self.root), *args])
+        # Streamed: git writes while this parses; both pipes are read as they fill (never a
+        # thread: `plan` reads a short log and must start fast), so git never waits on a full
+        # stderr and its walk overlaps the parsing.
+        proc = start(["git", "-C", self.dir, *args])
         stdout, stderr = proc.stdout, proc.stderr
         if stdout is None or stderr is None:  # pragma: no cover - PIPE was asked for
             raise StepFailed("git log: no output pipe")
-        chunks: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+        import selectors
 
-        def pump() -> None:
-            while chunk := os.read(stdout.fileno(), 1 << 20):
-                chunks.put(chunk)
-            chunks.put(b"")
-
-        reader = threading.Thread(target=pump, daemon=True)
-        reader.start()
+        out_fd, err_fd = stdout.fileno(), stderr.fileno()
+        errors: list[bytes] = []
         pending = b""
-        try:
-            while chunk := chunks.get():
-                data = pending + chunk
-                # whole records end where the last one begins: a record separator is ASCII,
-                # so no multi-byte character is ever cut
-                cut = data.rfind(_RECORD_B)
-                pending = data[cut:] if cut >= 0 else data
-                if cut > 0:
-                    yield from _parse_records(data[:cut])
-            yield from _parse_records(pending)
-        finally:
-            if reader.is_alive():  # the consumer stopped early: let git finish and go
-                proc.kill()
-            reader.join()
-            stdout.close()
-            err = stderr.read().decode("utf-8", "replace")
-            stderr.close()
-            code = proc.wait()
+        finished = False
+        with selectors.DefaultSelector() as selector:
+            selector.register(out_fd, selectors.EVENT_READ)
+            selector.register(err_fd, selectors.EVENT_READ)
+            try:
+                while selector.get_map():
+                    for key, _ in selector.select():
+                        chunk = os.read(key.fd, 1 << 20)
+                        if not chunk:
+                            selector.unregister(key.fd)
+                        elif key.fd == err_fd:
+                            errors.append(chunk)
+                        else:
+                            data = pending + chunk
+                            # whole records end where the last one begins: a record separator
+                            # is ASCII, so no multi-byte character is ever cut
+                            cut = data.rfind(_RECORD_B)
+                            pending = data[cut:] if cut >= 0 else data
+                            if cut > 0:
+                                yield from _parse_records(data[:cut])
+                yield from _parse_records(pending)
+                finished = True
+            finally:
+                if not finished:  # the consumer stopped early: let git finish and go
+                    proc.kill()
+                stdout.close()
+                stderr.close()
+                code = proc.wait()
         if code != 0:
-            last = err.strip().splitlines()[-1] if err.strip() else f"exit code {code}"
+            err = b"".join(errors).decode("utf-8", "replace").strip()
+            last = err.splitlines()[-1] if err else f"exit code {code}"
             raise StepFailed(f"git log failed: {last}")
 
     def ls_files(self, *pathspecs: str) -> list[str]:
@@ -198,19 +214,19 @@ class Git:
         if not paths:
             return []
         proc = run(
-            ["git", "-C", str(self.root), "check-ignore", "--no-index", "--stdin", "-z"],
+            ["git", "-C", self.dir, "check-ignore", "--no-index", "--stdin", "-z"],
             input_text="\0".join(paths) + "\0",
             check=False,
         )
         return [name for name in proc.stdout.split("\0") if name]
 
     def merge_base(self, a: str, b: str) -> str | None:
-        proc = run(["git", "-C", str(self.root), "merge-base", a, b], check=False)
+        proc = run(["git", "-C", self.dir, "merge-base", a, b], check=False)
         return proc.stdout.strip() or None if proc.returncode == 0 else None
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         proc = run(
-            ["git", "-C", str(self.root), "merge-base", "--is-ancestor", ancestor, descendant],
+            ["git", "-C", self.dir, "merge-base", "--is-ancestor", ancestor, descendant],
             check=False,
         )
         return proc.returncode == 0
@@ -218,9 +234,7 @@ class Git:
     def remote_refs(self, remote: str, refs: Sequence[str]) -> dict[str, str] | None:
         """``refs`` (full names) as ``remote`` has them, ref -> sha; ``None`` when the remote
         does not answer (then a push would fail the same way, and a re-run finishes it)."""
-        proc = run(
-            ["git", "-C", str(self.root), "ls-remote", remote, *refs], check=False, timeout=60
-        )
+        proc = run(["git", "-C", self.dir, "ls-remote", remote, *refs], check=False, timeout=60)
         if proc.returncode != 0:
             return None
         found = {}
@@ -230,7 +244,7 @@ class Git:
         return found
 
     def remote_url(self, name: str = "origin") -> str | None:
-        proc = run(["git", "-C", str(self.root), "remote", "get-url", name], check=False)
+        proc = run(["git", "-C", self.dir, "remote", "get-url", name], check=False)
         return proc.stdout.strip() or None if proc.returncode == 0 else None
 
     def subject(self, ref: str = "HEAD") -> str:
@@ -243,9 +257,7 @@ class Git:
         return self._git("status", "--porcelain", "--untracked-files=no")
 
     def current_branch(self) -> str | None:
-        proc = run(
-            ["git", "-C", str(self.root), "symbolic-ref", "-q", "--short", "HEAD"], check=False
-        )
+        proc = run(["git", "-C", self.dir, "symbolic-ref", "-q", "--short", "HEAD"], check=False)
         return proc.stdout.strip() or None if proc.returncode == 0 else None
 
     def delete_tag(self, name: str) -> None:

@@ -6,10 +6,12 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from wheeltrain.errors import StepFailed, UsageError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["last_line", "run", "start"]
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from wheeltrain.core.settings import ReleaseSettings, parse_release_settings
 from wheeltrain.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from wheeltrain.adapters.git import StrPath
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -19,13 +24,25 @@ __all__ = ["Project", "load_project", "read_toml"]
 
 
 class Project(NamedTuple):
-    root: Path
-    pyproject: Path
+    root_dir: str  # as given: pathlib is imported only by a command that needs a Path
+    pyproject_file: str
     data: dict[str, Any]
     name: str
     version: str
     settings: ReleaseSettings
     repo_url: str | None
+
+    @property
+    def root(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.root_dir)
+
+    @property
+    def pyproject(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.pyproject_file)
 
     @property
     def tag_format(self) -> str:
@@ -38,9 +55,10 @@ class Project(NamedTuple):
         return value if isinstance(value, dict) else None
 
 
-def read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: StrPath) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as fh:  # noqa: PTH123 - plan never imports pathlib
+            text = fh.read()
     except FileNotFoundError:
         raise ConfigError(
             f"{path} not found: run wheeltrain from the project root or pass --project"
@@ -58,8 +76,10 @@ def read_toml(path: Path) -> dict[str, Any]:
         ) from None
 
 
-def load_project(root: Path) -> Project:
-    path = root / "pyproject.toml"
+def load_project(root: StrPath) -> Project:
+    folder = os.fspath(root)
+    # os.path, not pathlib: a fast command (plan) never imports pathlib
+    path = "pyproject.toml" if folder in ("", ".") else os.path.join(folder, "pyproject.toml")  # noqa: PTH118
     data = read_toml(path)
     project = data.get("project")
     if not isinstance(project, dict):
@@ -87,8 +107,8 @@ def load_project(root: Path) -> Project:
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     return Project(
-        root=root,
-        pyproject=path,
+        root_dir=folder,
+        pyproject_file=path,
         data=data,
         name=name,
         version=version,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from wheeltrain.cli._output import emit
@@ -78,7 +77,7 @@ def cmd_nightly(args: argparse.Namespace) -> int:
     from wheeltrain.stages import nightly
 
     plan = nightly.make_plan(
-        Path(args.project),
+        args.project,
         date=args.date,
         last_commit=args.last_commit,
         published=_published(args),
@@ -127,7 +126,7 @@ def _published(args: argparse.Namespace) -> list[Any]:
 
     if args.index_url and args.repository:
         raise UsageError("--index-url and --repository name the same thing: give one")
-    project = load_project(Path(args.project))
+    project = load_project(args.project)
     names = {project.name}
     if project.wheeltrain is not None:
         from wheeltrain.core.config import parse_config
@@ -163,9 +162,7 @@ def render_plan(plan: MonthlyPlan) -> str:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    plan = monthly.make_plan(
-        Path(args.project), _forced(args), pre=args.pre, published=_published(args)
-    )
+    plan = monthly.make_plan(args.project, _forced(args), pre=args.pre, published=_published(args))
     emit(args, render_plan(plan), plan.as_dict(), _plan_outputs(plan))
     return 0
 
@@ -181,6 +178,8 @@ def _plan_outputs(plan: MonthlyPlan) -> dict[str, str]:
 
 
 def cmd_release_monthly(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     root = Path(args.project)
     plan = monthly.make_plan(root, _forced(args), pre=args.pre, published=_published(args))
     if args.dry_run:

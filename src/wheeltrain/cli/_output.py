@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from wheeltrain.errors import StepFailed, UsageError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _columns() -> int:
@@ -69,7 +71,7 @@ def github_output(values: dict[str, str]) -> None:
         else:
             lines.append(f"{key}={value}\n")
     try:
-        with Path(path).open("a", encoding="utf-8", errors="backslashreplace") as fh:
+        with open(path, "a", encoding="utf-8", errors="backslashreplace") as fh:  # noqa: PTH123
             fh.write("".join(lines))
             fh.flush()
     except OSError as exc:  # a folder, a missing folder, a full disk
@@ -81,6 +83,8 @@ def github_output(values: dict[str, str]) -> None:
 def out_folder(value: str, flag: str) -> Path:
     """The folder a command writes into (made when missing): a path that is a file, or
     that cannot be made, is bad input in one line."""
+    from pathlib import Path
+
     path = Path(value)
     if path.exists() and not path.is_dir():
         raise UsageError(f"{flag} {value}: a file is there, not a folder; name a folder")

@@ -42,8 +42,10 @@ _LEVELS = {
 _TYPES = "|".join(RELEASE_TYPES)
 _NOTE_TYPES = "|".join(ALLOWED_TYPES)
 # The header as semantic-release matches it: type, optional non-empty scope, optional "!",
-# a colon, whitespace, a subject.
-_HEADER = re.compile(
+# a colon, whitespace, a subject. The patterns that nearly every message needs are compiled
+# here; the others are strings that ``re`` compiles (and keeps) when one is first needed, so
+# that a fast command does not pay for them at start.
+_HEADER = (
     r"^(?P<type>" + _NOTE_TYPES + r")(?:\((?P<scope>[^\n]+)\))?(?P<bang>!)?:\s+(?P<subject>[^\n]+)"
 )
 # The same header with a scope that holds no ")": it matches a common header without walking
@@ -52,16 +54,16 @@ _HEADER = re.compile(
 _PLAIN_HEADER = re.compile(
     r"^(?P<type>" + _NOTE_TYPES + r")(?:\((?P<scope>[^\n)]+)\))?(?P<bang>!)?:\s+(?P<subject>[^\n]+)"
 )
-_RELEASE_HEADER = re.compile(
+_RELEASE_HEADER = (
     r"^(?P<type>" + _TYPES + r")(?:\((?P<scope>[^\n]+)\))?(?P<bang>!)?:\s+(?P<subject>[^\n]+)"
 )
-_SQUASH_PREFIX = re.compile(r"^(?:[\t ]*[*-][\t ]+|[\t ]+)?(" + _TYPES + r")\b", re.MULTILINE)
-_BREAKING = re.compile(r"^BREAKING[ -]CHANGE:\s?(?P<text>.*)$")
-_FOOTER = re.compile(r"^ {0,2}[\w-]*: .+$")
+_SQUASH_PREFIX = r"(?m)^(?:[\t ]*[*-][\t ]+|[\t ]+)?(" + _TYPES + r")\b"
+_BREAKING = r"^BREAKING[ -]CHANGE:\s?(?P<text>.*)$"
+_FOOTER = r"^ {0,2}[\w-]*: .+$"
 _REF = re.compile(r"(?<![\w/&])#(\d+)\b")
-_LINE_END = re.compile(r"[\r\t\f\v ]*\r?\n")
-_EXTRA_SPACES = re.compile(r"(\S)  +(\S)")
-_FOOTER_NEXT = re.compile(r"^ *[^:\n]+:")
+_LINE_END = r"[\r\t\f\v ]*\r?\n"
+_EXTRA_SPACES = r"(\S)  +(\S)"
+_FOOTER_NEXT = r"^ *[^:\n]+:"
 # Whether _SQUASH_PREFIX would change anything (a bullet or indent before a type word), and
 # whether any paragraph after the first could start a squashed part: cheap tests that spare
 # the substitutions for the messages (nearly all) that need none.
@@ -76,8 +78,8 @@ def _match_header(header: str) -> re.Match[str] | None:
     left in the subject, or when the first ")" cannot end the scope (then a "(" is there)."""
     match = _PLAIN_HEADER.match(header)
     if match is None:
-        return _HEADER.match(header) if "(" in header else None
-    return _HEADER.match(header) if ")" in match["subject"] else match
+        return re.match(_HEADER, header) if "(" in header else None
+    return re.match(_HEADER, header) if ")" in match["subject"] else match
 
 
 class Change(NamedTuple):
@@ -241,12 +243,12 @@ class Commit:
 
 def _paragraphs(text: str) -> list[str]:
     """Paragraphs as semantic-release sees them: blank-line separated, footer lines apart."""
-    text = _LINE_END.sub("\n", text)
+    text = re.sub(_LINE_END, "\n", text)
     out: list[str] = []
     for block in text.split("\n\n"):
         current: list[str] = []
         for line in block.split("\n"):
-            if current and _FOOTER.match(current[-1]) and _FOOTER_NEXT.match(line):
+            if current and re.match(_FOOTER, current[-1]) and re.match(_FOOTER_NEXT, line):
                 out.append("\n".join(current))
                 current = []
             current.append(line)
@@ -261,12 +263,12 @@ def _message_parts(message: str) -> list[str]:
     message = message.strip()
     later_parts = _LATER_PART.search(message) is not None
     for paragraph in filter(None, message.split("\n\n")):
-        clean = _EXTRA_SPACES.sub(r"\1 \2", paragraph) if "  " in paragraph else paragraph
+        clean = re.sub(_EXTRA_SPACES, r"\1 \2", paragraph) if "  " in paragraph else paragraph
         if _PREFIXED.search(clean):
-            clean = _SQUASH_PREFIX.sub(r"\1", clean)
+            clean = re.sub(_SQUASH_PREFIX, r"\1", clean)
         if not clean.strip():
             continue
-        match = _RELEASE_HEADER.match(clean) if later_parts or not current else None
+        match = re.match(_RELEASE_HEADER, clean) if later_parts or not current else None
         if match and len(match["subject"].split(" ")) > 1:
             if current:
                 parts.append(current)
@@ -293,7 +295,7 @@ def _breaking_text(body: str) -> str | None:
     if "BREAKING" not in body:
         return None
     for paragraph in _paragraphs(body):
-        match = _BREAKING.match(paragraph.split("\n", 1)[0])
+        match = re.match(_BREAKING, paragraph.split("\n", 1)[0])
         if match and match["text"].strip():
             return " ".join(paragraph.split("\n")).partition(":")[2].strip()
     return None

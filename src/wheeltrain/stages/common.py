@@ -4,7 +4,7 @@ remote would refuse."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.project import Project, load_project
@@ -12,11 +12,14 @@ from wheeltrain.core.settings import ReleaseSettings
 from wheeltrain.core.tags import Cut, ReleaseTag, cut_at_head, release_tags
 from wheeltrain.errors import ConfigError
 
+if TYPE_CHECKING:
+    from wheeltrain.adapters.git import StrPath
+
 __all__ = ["cut_at", "origin_blocks", "release_history"]
 
 
 def release_history(
-    root: Path, needs: str
+    root: StrPath, needs: str
 ) -> tuple[Project, Git, dict[str, str], list[ReleaseTag]]:
     """The project, its repository, every tag's commit and the release tags, for a plan
     (``needs``: what the plan is, for the error) that reads the history: a repository with no

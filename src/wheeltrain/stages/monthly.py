@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from packaging.version import Version
@@ -20,6 +19,9 @@ from wheeltrain.stages.common import cut_at, origin_blocks, release_history
 
 if TYPE_CHECKING:
     import datetime
+    from pathlib import Path
+
+    from wheeltrain.adapters.git import StrPath
 
 __all__ = ["MonthlyResult", "make_plan", "release"]
 
@@ -99,7 +101,7 @@ def last_release(git: Git, tag_format: str, ref: str = "HEAD") -> ReleaseTag | N
 
 
 def make_plan(
-    root: Path,
+    root: StrPath,
     forced: BumpLevel | None = None,
     ref: str = "HEAD",
     *,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
@@ -13,6 +13,9 @@ from wheeltrain.core.planning import NightlyPlan, plan_nightly
 from wheeltrain.errors import ConfigError
 from wheeltrain.stages.common import release_history
 from wheeltrain.stages.monthly import find_base
+
+if TYPE_CHECKING:
+    from wheeltrain.adapters.git import StrPath
 
 __all__ = ["make_plan", "today"]
 
@@ -23,7 +26,7 @@ def today() -> str:
 
 
 def make_plan(
-    root: Path,
+    root: StrPath,
     *,
     date: str | None = None,
     last_commit: str | None = None,
