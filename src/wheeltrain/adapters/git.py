@@ -24,11 +24,18 @@ _FIELD = "\x1f"  # ASCII unit separator between fields
 _RECORD_B = _RECORD.encode()
 
 
-def _parse_records(data: bytes) -> Iterator[Commit]:
-    """Commits from whole records (each starts with ``_RECORD``), decoded at once."""
+def _parse_records(data: bytes, boundary: list[str] | None = None) -> Iterator[Commit]:
+    """Commits from whole records (each starts with ``_RECORD``), decoded at once. With
+    ``boundary``, each record starts with git's ``%m`` mark, and the shas of boundary
+    commits ("-") go to that list instead."""
     for raw in data.decode("utf-8", "replace").split(_RECORD):
         if not raw:
             continue
+        if boundary is not None:
+            mark, raw = raw[:1], raw[1:]
+            if mark == "-":
+                boundary.append(raw.partition(_FIELD)[0])
+                continue
         sha, parents, message = raw.split(_FIELD, 2)
         yield parse_commit(sha, message, parents=tuple(parents.split()))
 
@@ -150,12 +157,18 @@ class Git:
         *,
         first_parent: bool = False,
         revisions: Sequence[str] = (),
+        boundary: list[str] | None = None,
     ) -> Iterator[Commit]:
         """Commits of ``rev_range`` (default: all of HEAD), newest first, parsed once;
-        ``revisions`` are further revision arguments (``^tag``, ``--cherry-pick``, ...)."""
+        ``revisions`` are further revision arguments (``^tag``, ``--cherry-pick``, ...). With
+        a ``boundary`` list, the commits just outside the range are added to it (not
+        yielded)."""
         if not self.has_commits():
             return
-        args = ["log", f"--format={_RECORD}%H{_FIELD}%P{_FIELD}%B"]
+        mark = "%m" if boundary is not None else ""
+        args = ["log", f"--format={_RECORD}{mark}%H{_FIELD}%P{_FIELD}%B"]
+        if boundary is not None:
+            args.append("--boundary")
         if first_parent:
             args.append("--first-parent")
         args += [*revisions, rev_range or "HEAD", "--"]
@@ -190,8 +203,8 @@ class Git:
                             cut = data.rfind(_RECORD_B)
                             pending = data[cut:] if cut >= 0 else data
                             if cut > 0:
-                                yield from _parse_records(data[:cut])
-                yield from _parse_records(pending)
+                                yield from _parse_records(data[:cut], boundary)
+                yield from _parse_records(pending, boundary)
                 finished = True
             finally:
                 if not finished:  # the consumer stopped early: let git finish and go
@@ -203,6 +216,16 @@ class Git:
             err = b"".join(errors).decode("utf-8", "replace").strip()
             last = err.splitlines()[-1] if err else f"exit code {code}"
             raise StepFailed(f"git log failed: {last}")
+
+    def log_since(self, base: str, ref: str = "HEAD") -> tuple[list[Commit], bool]:
+        """The commits of ``base..ref`` and whether commit ``base`` is in ``ref``'s history,
+        from one ``git log --boundary``: ``base`` is an ancestor exactly when it is one of the
+        range's boundary commits (or ``ref`` itself, when the range is empty)."""
+        boundary: list[str] = []
+        commits = list(self.log(f"{base}..{ref}", boundary=boundary))
+        if commits:
+            return commits, base in boundary
+        return commits, self.rev_parse(ref) == base
 
     def ls_files(self, *pathspecs: str) -> list[str]:
         """Tracked files matching ``pathspecs`` (git's glob pathspecs), relative to the root."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from packaging.version import Version
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from wheeltrain.adapters.git import StrPath
+    from wheeltrain.core.commits import Commit
 
 __all__ = ["MonthlyResult", "make_plan", "release"]
 
@@ -30,12 +31,19 @@ _PROBES = 3
 
 
 def _reachable_base(
-    git: Git, finals: list[ReleaseTag], shas: dict[str, str], ref: str
+    git: Git,
+    finals: list[ReleaseTag],
+    shas: dict[str, str],
+    ref: str,
+    known: Mapping[str, bool],
 ) -> ReleaseTag | None:
     """The highest final release tag reachable from ``ref``, asking git as little as possible
-    (``finals`` highest first)."""
+    (``finals`` highest first; ``known``: tags already known to be, or not to be, reachable)."""
     for tag in finals[:_PROBES]:
-        if git.is_ancestor(shas[tag.name], ref):
+        is_ancestor = known.get(tag.name)
+        if is_ancestor is None:
+            is_ancestor = git.is_ancestor(shas[tag.name], ref)
+        if is_ancestor:
             return tag
     if len(finals) <= _PROBES:
         return None
@@ -51,7 +59,18 @@ class Base(NamedTuple):
     last: ReleaseTag | None  # the line's newest release: ``tag`` or its latest post release
 
 
-def find_base(git: Git, tags: list[ReleaseTag], shas: dict[str, str], ref: str) -> Base:
+def finals_first(tags: Iterable[ReleaseTag]) -> list[ReleaseTag]:
+    """The final releases among ``tags``, highest first."""
+    return sorted((t for t in tags if t.is_final), key=lambda t: t.version, reverse=True)
+
+
+def find_base(
+    git: Git,
+    tags: list[ReleaseTag],
+    shas: dict[str, str],
+    ref: str,
+    known: Mapping[str, bool] | None = None,
+) -> Base:
     """The newest final release of the line that ``ref`` is on.
 
     That is the highest final release reachable from ``ref``, or a higher one whose tag sits on
@@ -60,8 +79,8 @@ def find_base(git: Git, tags: list[ReleaseTag], shas: dict[str, str], ref: str) 
     follows). A branch forked at or before the reachable base (a hotfix branch starts at its
     base tag) belongs to another line and is never the base.
     """
-    finals = sorted((t for t in tags if t.is_final), key=lambda t: t.version, reverse=True)
-    reachable = _reachable_base(git, finals, shas, ref)
+    finals = finals_first(tags)
+    reachable = _reachable_base(git, finals, shas, ref, known or {})
     base, is_reachable = reachable, True
     for tag in finals:
         if reachable is not None and tag.version <= reachable.version:
@@ -117,10 +136,19 @@ def make_plan(
             "the tags (`git fetch --tags`), or tag the last release as "
             f"{tag_name(project.tag_format, project.version)}"
         )
-    found = find_base(git, tags, shas, ref)
+    # Nearly always the newest final release is in ref's history and is the base: one git
+    # call reads the commits since it and tells whether it is.
+    finals = finals_first(tags)
+    since_top: list[Commit] = []
+    known: dict[str, bool] = {}
+    if finals:
+        since_top, known[finals[0].name] = git.log_since(shas[finals[0].name], ref)
+    found = find_base(git, tags, shas, ref, known)
     base = found.tag
     if base is None:
         commits = list(git.log(ref))
+    elif found.reachable and base is finals[0]:
+        commits = since_top
     elif found.reachable:
         commits = list(git.log(f"{base.name}..{ref}"))
     else:
