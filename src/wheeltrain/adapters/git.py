@@ -149,7 +149,7 @@ class Git:
                 shas[name[:-3]] = sha  # the commit an annotated tag points at
             else:
                 shas.setdefault(name, sha)
-        return [Tag(name=name, sha=sha) for name, sha in shas.items()]
+        return list(map(Tag._make, shas.items()))
 
     def log(
         self,

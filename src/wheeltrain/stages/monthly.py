@@ -70,6 +70,7 @@ def find_base(
     shas: dict[str, str],
     ref: str,
     known: Mapping[str, bool] | None = None,
+    finals: list[ReleaseTag] | None = None,
 ) -> Base:
     """The newest final release of the line that ``ref`` is on.
 
@@ -77,9 +78,11 @@ def find_base(
     a release branch forked from ``ref``'s history strictly after it (``release/vX.Y.Z`` cut
     from ``main``: the tag is not an ancestor of ``main``, yet it is the release ``main``
     follows). A branch forked at or before the reachable base (a hotfix branch starts at its
-    base tag) belongs to another line and is never the base.
+    base tag) belongs to another line and is never the base. ``known`` and ``finals`` spare
+    work a caller has done (see :func:`make_plan`).
     """
-    finals = finals_first(tags)
+    if finals is None:
+        finals = finals_first(tags)
     reachable = _reachable_base(git, finals, shas, ref, known or {})
     base, is_reachable = reachable, True
     for tag in finals:
@@ -143,7 +146,7 @@ def make_plan(
     known: dict[str, bool] = {}
     if finals:
         since_top, known[finals[0].name] = git.log_since(shas[finals[0].name], ref)
-    found = find_base(git, tags, shas, ref, known)
+    found = find_base(git, tags, shas, ref, known, finals)
     base = found.tag
     if base is None:
         commits = list(git.log(ref))
