@@ -10,6 +10,7 @@ import pytest
 
 from tests.support.gitrepo import GitRepo
 from wheeltrain.adapters.git import Git
+from wheeltrain.errors import ConfigError
 
 
 def _shapes(repo: GitRepo) -> dict[str, str]:
@@ -48,3 +49,22 @@ def test_log_since_tells_ancestry_and_reads_the_range_as_git_does(
     assert is_ancestor is (asked.returncode == 0)
     listed = repo.git("rev-list", f"{points[base]}..{points[ref]}").split()
     assert [c.sha for c in commits] == listed
+
+
+def test_discover_with_tags_answers_as_its_two_calls_do(tmp_path: Path) -> None:
+    repo = GitRepo.create(tmp_path / "repo")
+    repo.tag("v0.1.0")
+    repo.commit("feat: two")
+    repo.tag("v0.2.0", annotated=True)
+    (repo.root / "sub").mkdir()
+    git, tags = Git.discover_with_tags(repo.root / "sub")
+    alone = Git.discover(repo.root / "sub")
+    assert (git.dir, git.shallow, git.has_commits()) == (alone.dir, alone.shallow, True)
+    assert tags == alone.tags()
+    # the annotated tag names its commit, not the tag object
+    assert dict(tags)["v0.2.0"] == repo.head()
+
+
+def test_discover_with_tags_outside_a_repository_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="is not inside a git repository"):
+        Git.discover_with_tags(tmp_path)

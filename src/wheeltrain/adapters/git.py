@@ -6,7 +6,8 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from wheeltrain.adapters.proc import run, start
+from wheeltrain.adapters.proc import run
+from wheeltrain.adapters.proc import start as start_process
 from wheeltrain.core.commits import Commit, parse_commit
 from wheeltrain.errors import ConfigError, StepFailed
 
@@ -45,6 +46,37 @@ class Tag(NamedTuple):
     sha: str
 
 
+_SHOW_TAGS = ("show-ref", "--tags", "-d")
+
+
+def _discover_args(start: StrPath) -> list[str]:
+    return [
+        "git",
+        "-C",
+        os.fspath(start),
+        "rev-parse",
+        "--show-toplevel",
+        "--is-shallow-repository",
+        "HEAD",
+    ]
+
+
+def _tags_from(out: str, err: str, code: int) -> list[Tag]:
+    """Every tag and its commit from ``git show-ref --tags -d`` (exit 1: no tags)."""
+    if code not in (0, 1) or (code == 1 and out.strip()):
+        message = err.strip().splitlines()
+        raise StepFailed(f"git show-ref failed: {message[-1] if message else code}")
+    shas: dict[str, str] = {}
+    for line in out.splitlines():
+        sha, _, ref = line.partition(" ")
+        name = ref[len("refs/tags/") :]
+        if name.endswith("^{}"):
+            shas[name[:-3]] = sha  # the commit an annotated tag points at
+        else:
+            shas.setdefault(name, sha)
+    return list(map(Tag._make, shas.items()))
+
+
 class Git:
     """git commands against one work tree."""
 
@@ -75,25 +107,30 @@ class Git:
     @classmethod
     def discover(cls, start: StrPath) -> Git:
         """The repository around ``start``; one git call also learns HEAD and shallowness."""
-        proc = run(
-            [
-                "git",
-                "-C",
-                os.fspath(start),
-                "rev-parse",
-                "--show-toplevel",
-                "--is-shallow-repository",
-                "HEAD",
-            ],
-            check=False,
-        )
-        lines = proc.stdout.splitlines()
+        proc = run(_discover_args(start), check=False)
+        return cls._found(start, proc.stdout, proc.returncode)
+
+    @classmethod
+    def discover_with_tags(cls, start: StrPath) -> tuple[Git, list[Tag]]:
+        """:meth:`discover` and :meth:`tags`, their two git calls run side by side (a plan
+        needs both before anything else)."""
+        looking = start_process(_discover_args(start))
+        listing = start_process(["git", "-C", os.fspath(start), *_SHOW_TAGS])
+        found, _ = looking.communicate()
+        listed, errors = listing.communicate()
+        git = cls._found(start, found.decode("utf-8", "replace"), looking.returncode)
+        text = listed.decode("utf-8", "replace")
+        return git, _tags_from(text, errors.decode("utf-8", "replace"), listing.returncode)
+
+    @classmethod
+    def _found(cls, start: StrPath, out: str, code: int) -> Git:
+        lines = out.splitlines()
         if len(lines) < 2:
             raise ConfigError(
                 f"{start} is not inside a git repository: run wheeltrain in the project's "
                 "checkout (or `git init` first)"
             )
-        head = lines[2].strip() if proc.returncode == 0 and len(lines) > 2 else None
+        head = lines[2].strip() if code == 0 and len(lines) > 2 else None
         return cls(lines[0].strip(), head=head, shallow=lines[1].strip() == "true")
 
     def has_commits(self) -> bool:
@@ -137,19 +174,8 @@ class Git:
     def _all_tags(self) -> list[Tag]:
         """Every tag: ``show-ref -d`` reads annotated tags' commits from ``packed-refs`` (a
         clone's 1,000 tags in a few milliseconds; ``for-each-ref`` opens each tag object)."""
-        proc = run(["git", "-C", self.dir, "show-ref", "--tags", "-d"], check=False)
-        if proc.returncode not in (0, 1) or (proc.returncode == 1 and proc.stdout.strip()):
-            message = proc.stderr.strip().splitlines()
-            raise StepFailed(f"git show-ref failed: {message[-1] if message else proc.returncode}")
-        shas: dict[str, str] = {}
-        for line in proc.stdout.splitlines():
-            sha, _, ref = line.partition(" ")
-            name = ref[len("refs/tags/") :]
-            if name.endswith("^{}"):
-                shas[name[:-3]] = sha  # the commit an annotated tag points at
-            else:
-                shas.setdefault(name, sha)
-        return list(map(Tag._make, shas.items()))
+        proc = run(["git", "-C", self.dir, *_SHOW_TAGS], check=False)
+        return _tags_from(proc.stdout, proc.stderr, proc.returncode)
 
     def log(
         self,
@@ -175,7 +201,7 @@ class Git:
         # Streamed: git writes while this parses; both pipes are read as they fill (never a
         # thread: `plan` reads a short log and must start fast), so git never waits on a full
         # stderr and its walk overlaps the parsing.
-        proc = start(["git", "-C", self.dir, *args])
+        proc = start_process(["git", "-C", self.dir, *args])
         stdout, stderr = proc.stdout, proc.stderr
         if stdout is None or stderr is None:  # pragma: no cover - PIPE was asked for
             raise StepFailed("git log: no output pipe")

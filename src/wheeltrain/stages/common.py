@@ -25,7 +25,7 @@ def release_history(
     (``needs``: what the plan is, for the error) that reads the history: a repository with no
     commits, or a shallow clone, is refused with what to do."""
     project = load_project(root)
-    git = Git.discover(root)
+    git, tags = Git.discover_with_tags(root)
     if not git.has_commits():
         raise ConfigError(f"{git.root} has no commits yet: commit something first")
     if git.shallow:
@@ -33,7 +33,7 @@ def release_history(
             f"{git.root} is a shallow clone: {needs} needs the whole history and its tags; "
             "run `git fetch --unshallow --tags` (or check out with fetch-depth: 0)"
         )
-    shas = {t.name: t.sha for t in git.tags()}
+    shas = {t.name: t.sha for t in tags}
     return project, git, shas, release_tags(shas, project.tag_format)
 
 
