@@ -391,6 +391,10 @@ def test_an_interrupted_build_leaves_nothing_behind(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as a terminal delivers it, even where the suite itself was started in the
+        # background (a shell starts background commands with SIGINT ignored, and children
+        # inherit that)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while not list(scratch.glob("wheeltrain-non-cuda-*/src/pyproject.toml")):
