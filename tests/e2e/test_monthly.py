@@ -8,17 +8,12 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import Cli
-from tests.support.gitrepo import GitRepo
-from tests.support.projects import psr_project
+from tests.support.gitrepo import GitRepo, released_repo
 
 
 @pytest.fixture
 def psr_repo(tmp_path: Path) -> GitRepo:
-    files = psr_project(version="0.3.9")
-    repo = GitRepo.create(tmp_path / "proj", pyproject=files["pyproject.toml"])
-    repo.commit("chore: changelog", files={"CHANGELOG.md": files["CHANGELOG.md"]})
-    repo.tag("v0.3.9")
-    return repo
+    return released_repo(tmp_path / "proj")
 
 
 def test_plan_names_last_release_level_causes_and_next(psr_repo: GitRepo, cli: Cli) -> None:

@@ -13,8 +13,7 @@ import pytest
 
 from tests.support.artifacts import make_wheel
 from tests.support.cli import Cli
-from tests.support.gitrepo import GitRepo
-from tests.support.projects import psr_project
+from tests.support.gitrepo import GitRepo, released_repo
 from tests.support.servers import LocalIndex
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,10 +22,7 @@ EXAMPLE = ROOT / "examples" / "transfer-engine"
 
 @pytest.fixture
 def repo(tmp_path: Path) -> GitRepo:
-    files = psr_project(name="nightlydemo", version="0.3.9")
-    made = GitRepo.create(tmp_path / "proj", pyproject=files["pyproject.toml"])
-    made.commit("chore: changelog", files={"CHANGELOG.md": files["CHANGELOG.md"]})
-    made.tag("v0.3.9")
+    made = released_repo(tmp_path / "proj", name="nightlydemo")
     made.build(["fix(store): leak", "docs: words"])
     return made
 

@@ -12,8 +12,7 @@ from packaging.version import Version
 
 from tests.support.artifacts import make_wheel
 from tests.support.cli import Cli
-from tests.support.gitrepo import GitRepo
-from tests.support.projects import psr_project
+from tests.support.gitrepo import GitRepo, released_repo
 from tests.support.servers import LocalIndex, isolated_pip_env
 from wheeltrain.core.planning import pre_release
 from wheeltrain.errors import ConfigError
@@ -21,10 +20,7 @@ from wheeltrain.errors import ConfigError
 
 @pytest.fixture
 def repo(tmp_path: Path) -> GitRepo:
-    files = psr_project(name="predemo", version="0.3.9")
-    made = GitRepo.create(tmp_path / "proj", pyproject=files["pyproject.toml"])
-    made.commit("chore: changelog", files={"CHANGELOG.md": files["CHANGELOG.md"]})
-    made.tag("v0.3.9")
+    made = released_repo(tmp_path / "proj", name="predemo")
     made.build(["feat(ep): expert parallelism"])
     return made
 

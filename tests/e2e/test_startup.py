@@ -11,8 +11,7 @@ import sysconfig
 from pathlib import Path
 
 import wheeltrain
-from tests.support.gitrepo import GitRepo
-from tests.support.projects import psr_project
+from tests.support.gitrepo import released_repo
 
 #: Modules that other commands use and that a plan must not load.
 NOT_FOR_PLAN = (
@@ -43,9 +42,7 @@ sys.exit(code)
 
 
 def test_plan_loads_none_of_the_modules_other_commands_need(tmp_path: Path) -> None:
-    files = psr_project(version="0.3.9")
-    repo = GitRepo.create(tmp_path / "proj", pyproject=files["pyproject.toml"])
-    repo.tag("v0.3.9")
+    repo = released_repo(tmp_path / "proj")
     repo.build(["fix(store): leak", "feat(ep): expert parallelism"])
     src = str(Path(wheeltrain.__file__).resolve().parents[1])
     code = PROBE.format(src=src, site=sysconfig.get_paths()["purelib"], project=str(repo.root))

@@ -145,3 +145,15 @@ class GitRepo:
 
     def log_subjects(self, rev: str = "HEAD") -> Sequence[str]:
         return self.git("log", "--format=%s", rev).splitlines()
+
+
+def released_repo(root: Path, *, name: str = "demo", version: str = "0.3.9") -> GitRepo:
+    """A project with semantic-release's settings, its changelog committed, released and
+    tagged as ``version``: where the release tests start."""
+    from tests.support.projects import psr_project
+
+    files = psr_project(name=name, version=version)
+    repo = GitRepo.create(root, pyproject=files["pyproject.toml"])
+    repo.commit("chore: changelog", files={"CHANGELOG.md": files["CHANGELOG.md"]})
+    repo.tag(f"v{version}")
+    return repo
