@@ -45,18 +45,13 @@ _NOTE_TYPES = "|".join(ALLOWED_TYPES)
 # a colon, whitespace, a subject. The patterns that nearly every message needs are compiled
 # here; the others are strings that ``re`` compiles (and keeps) when one is first needed, so
 # that a fast command does not pay for them at start.
-_HEADER = (
-    r"^(?P<type>" + _NOTE_TYPES + r")(?:\((?P<scope>[^\n]+)\))?(?P<bang>!)?:\s+(?P<subject>[^\n]+)"
-)
+_HEADER_SHAPE = r"^(?P<type>{types})(?:\((?P<scope>{scope}+)\))?(?P<bang>!)?:\s+(?P<subject>[^\n]+)"
+_HEADER = _HEADER_SHAPE.format(types=_NOTE_TYPES, scope=r"[^\n]")
 # The same header with a scope that holds no ")": it matches a common header without walking
 # back from the end of the line, and gives what _HEADER gives unless a ")" follows in the
 # subject (see _match_header).
-_PLAIN_HEADER = re.compile(
-    r"^(?P<type>" + _NOTE_TYPES + r")(?:\((?P<scope>[^\n)]+)\))?(?P<bang>!)?:\s+(?P<subject>[^\n]+)"
-)
-_RELEASE_HEADER = (
-    r"^(?P<type>" + _TYPES + r")(?:\((?P<scope>[^\n]+)\))?(?P<bang>!)?:\s+(?P<subject>[^\n]+)"
-)
+_PLAIN_HEADER = re.compile(_HEADER_SHAPE.format(types=_NOTE_TYPES, scope=r"[^\n)]"))
+_RELEASE_HEADER = _HEADER_SHAPE.format(types=_TYPES, scope=r"[^\n]")
 _SQUASH_PREFIX = r"(?m)^(?:[\t ]*[*-][\t ]+|[\t ]+)?(" + _TYPES + r")\b"
 _BREAKING = r"^BREAKING[ -]CHANGE:\s?(?P<text>.*)$"
 _FOOTER = r"^ {0,2}[\w-]*: .+$"
