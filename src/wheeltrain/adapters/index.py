@@ -50,6 +50,7 @@ class IndexFile:
     yanked_reason: str | None = None
     size: int | None = None  # bytes, where the index says (PEP 700, PyPI's JSON API)
     upload_time: str | None = None  # ISO 8601 in UTC, where the index says
+    provenance_url: str | None = None  # PEP 740, where the simple page names one
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -73,6 +74,7 @@ def describe_file(
     yanked_reason: str | None = None,
     size: object = None,
     upload_time: object = None,
+    provenance_url: str | None = None,
 ) -> IndexFile | None:
     """An :class:`IndexFile` for a wheel or sdist file name; ``None`` for anything else."""
     try:
@@ -90,6 +92,7 @@ def describe_file(
         yanked_reason,
         size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
         _when(upload_time),
+        provenance_url if isinstance(provenance_url, str) and provenance_url else None,
     )
 
 
@@ -127,6 +130,7 @@ class IndexClient:
         timeout: float = 10.0,
         attempts: int = 3,
         backoff: float = 0.5,
+        fresh: bool = False,
     ) -> None:
         if index_url is not None:
             _check_url(
@@ -165,6 +169,9 @@ class IndexClient:
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._session.headers["User-Agent"] = "wheeltrain"
+        if fresh:
+            # past a CDN's cached copy: what a release that was uploaded a minute ago reads
+            self._session.headers["Cache-Control"] = "max-age=0"
         # urllib3 logs each retry as a warning; wheeltrain reports one line at the end instead.
         logging.getLogger("urllib3").setLevel(logging.ERROR)
 
@@ -243,6 +250,29 @@ class IndexClient:
             raise StepFailed(f"{item.filename} is listed by {self.where} but its download is 404")
         return response.content
 
+    def provenance(self, item: IndexFile, version: str) -> bytes | None:
+        """The PEP 740 provenance of a listed file: from the URL its simple page names, else
+        from the index's Integrity API (``<host>/integrity/<project>/<version>/<file>/
+        provenance``, as PyPI serves it); ``None`` when the index has none for it."""
+        url = item.provenance_url
+        if not url:
+            root = self.index_url or self.json_api
+            parsed = urllib.parse.urlparse(root)
+            project = parse_filename(item.filename).distribution
+            url = urllib.parse.urlunparse(
+                parsed._replace(
+                    path="/integrity/"
+                    + "/".join(urllib.parse.quote(p) for p in (project, version, item.filename))
+                    + "/provenance",
+                    query="",
+                    fragment="",
+                )
+            )
+        else:
+            url = urllib.parse.urljoin(self.index_url or self.json_api, url)
+        response = self._get(url, "application/vnd.pypi.integrity.v1+json, application/json")
+        return None if response is None else response.content
+
     def _pypi_json(self, name: str) -> dict[str, Any] | None:
         response = self._get(f"{self.json_api}/{urllib.parse.quote(name)}/json", "application/json")
         if response is None:
@@ -306,6 +336,7 @@ class IndexClient:
                 yanked_reason=package.yanked_reason,
                 size=package.size,
                 upload_time=package.upload_time,
+                provenance_url=package.provenance_url,
             )
             if described and _same_project(package.filename, name):
                 out.append(described)

@@ -24,6 +24,7 @@ _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "_hotfix": ("hotfix",),
     "_matrix": ("matrix", "build", "check"),
     "_publish": ("publish", "smoke", "download"),
+    "_receipt": ("receipt",),
     "_rehearse": ("rehearse",),
     "_init": ("init", "trusted-publishers", "lock"),
     "_notify": ("notify",),

@@ -76,9 +76,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "target",
-        nargs="+",
+        nargs="*",
         metavar="PACKAGE VERSION",
-        help="the distribution and version; with --all-variants only the version",
+        help="the distribution and version; with --all-variants only the version; with "
+        "--receipt nothing",
     )
     p.add_argument(
         "--index-url",
@@ -103,6 +104,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="with --all-variants: keep asking until the release is complete or SECONDS pass "
         "(an index can take a while to show new uploads)",
+    )
+    p.add_argument(
+        "--receipt",
+        metavar="FILE",
+        help="does the index still hold exactly what this receipt (`wheeltrain receipt --out`) "
+        "says: every file, with its sha256, none yanked, none added",
     )
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
     p.add_argument(
@@ -281,6 +288,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise UsageError("--retries cannot be negative")
     if args.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
+    if args.receipt is not None:
+        return _verify_receipt(args)
     if args.all_variants:
         from wheeltrain.cli._publish import cmd_verify_all
 
@@ -312,6 +321,41 @@ def cmd_verify(args: argparse.Namespace) -> int:
         lines.append(f"  {f.kind:<5}  {what:<45}  {f.filename}")
     emit(args, "\n".join(lines), data)
     return 0
+
+
+def _verify_receipt(args: argparse.Namespace) -> int:
+    from wheeltrain.stages.receipt import check_receipt_file
+
+    if args.target or args.all_variants:
+        raise UsageError(
+            "--receipt names the release itself: give no PACKAGE, VERSION or --all-variants"
+        )
+    receipt, where, problems = check_receipt_file(
+        Path(args.receipt), args.index_url, timeout=args.timeout, attempts=args.retries + 1
+    )
+    data = {
+        "receipt": args.receipt,
+        "version": receipt.version,
+        "index": where,
+        "files": len(receipt.files),
+        "ok": not problems,
+        "problems": problems,
+    }
+    if not problems:
+        emit(
+            args,
+            f"ok: {where} still holds exactly the {len(receipt.files)} file(s) of the receipt "
+            f"of {receipt.version} (created {receipt.created})",
+            data,
+        )
+        return 0
+    emit(
+        args,
+        f"{len(problems)} difference(s) between {where} and the receipt of {receipt.version}:\n"
+        + "\n".join(f"  {p}" for p in problems),
+        data,
+    )
+    return 1
 
 
 def _changelog_all(args: argparse.Namespace, project: Project, git: Git) -> int:

@@ -1,0 +1,36 @@
+"""Writing files so that no failure leaves one empty or half-written."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from wheeltrain.errors import StepFailed
+
+__all__ = ["write_atomic"]
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file beside it, renamed into place once
+    it is whole: the file is either its old self or the new one. Text is encoded first, so an
+    encoding error changes nothing."""
+    body = data.encode("utf-8") if isinstance(data, str) else data
+    folder = path.parent if str(path.parent) else Path()
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise StepFailed(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        os.fchmod(fd, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(body)
+            fh.flush()
+            os.fsync(fh.fileno())
+        Path(temporary).replace(path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise StepFailed(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
