@@ -252,3 +252,18 @@ def test_bad_input_is_refused_before_the_index_is_asked(
     damaged = cli("verify", "--receipt", str(tmp_path / "bad.json"))
     assert damaged.code == 2 and "damaged receipt" in damaged.err
     assert cli("verify", "--receipt", str(tmp_path / "none.json")).code == 2
+
+
+def test_the_report_shows_the_receipt(
+    cli: Cli, project: Path, index: ProvenanceIndex, tmp_path: Path
+) -> None:
+    pytest.importorskip("matplotlib", reason="the report extra (matplotlib) is not installed")
+    out = tmp_path / "receipt.json"
+    assert receipt(cli, project, index, "--out", str(out)).code == 0
+    made = cli("report", "--project", str(project), "--index-url", index.simple_url,
+               "--out", str(tmp_path / "site"), "--receipt", str(out))  # fmt: skip
+    assert made.code == 0, made.out + made.err
+    page = (tmp_path / "site" / "index.html").read_text()
+    assert "Receipt of 0.0.19: complete" in page
+    assert f"<td>{SIGNED}</td>" in page
+    assert f"{REPOSITORY} {WORKFLOW} @ {TAG_REF}" in page

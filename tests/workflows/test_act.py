@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -34,6 +35,11 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("git") is None, reason="needs git"),
 ]
+
+
+#: The release workflows upload with an API token (the publish stand-in uses a password), so
+#: the receipt requires no attestations
+TOKEN = "WHEELTRAIN_PUBLISH_WITH_TOKEN=true"
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -128,6 +134,7 @@ def test_monthly_then_hotfix_then_tag_workflows(project: Path, tmp_path: Path) -
             tmp_path,
             index.url + "/",
             "level=auto",
+            variables=(TOKEN,),
         )
         assert "refs/tags/v0.4.0" in remote_refs(tmp_path)
         assert git(tmp_path / "origin.git", "log", "-1", "--format=%s", "main").strip() == (
@@ -156,6 +163,7 @@ def test_monthly_then_hotfix_then_tag_workflows(project: Path, tmp_path: Path) -
             "base_version=0.4.0",
             "post_number=1",
             'description=Fix "$(id)" and `backticks` in the store',
+            variables=(TOKEN,),
         )
         refs = remote_refs(tmp_path)
         for ref in (
@@ -176,7 +184,23 @@ def test_monthly_then_hotfix_then_tag_workflows(project: Path, tmp_path: Path) -
         # finds it there (same sha256), so the publish job uploads nothing and skips its step
         wheel = next(p for p in (tmp_path / "packages").iterdir() if "0.4.0-" in p.name)
         shutil.copy2(wheel, fresh.packages / wheel.name)
-        out = act(project, "release.yaml", "push", tmp_path, fresh.url + "/")
+        # published by trusted publishing, the receipt wants each file's attestation: this
+        # index has none, so the GitHub Release is made a draft, carries the incomplete
+        # receipt, and stays a draft
+        refused = act(project, "release.yaml", "push", tmp_path, fresh.url + "/", succeeds=False)
+        assert f"{wheel.name}: no provenance on" in refused
+        assert "the GitHub Release stays a draft" in refused
+        assert (tmp_path / "artifacts" / "release-notes.draft.md").exists()
+        assert not (tmp_path / "artifacts" / "release-notes.md").exists()
+        kept = json.loads((tmp_path / "artifacts" / "release-assets" / "receipt.json").read_text())
+        assert kept["complete"] is False and kept["files"][0]["filename"] == wheel.name
+        # uploaded with an API token, which PyPI stores without attestations: the receipt
+        # records the files and their sha256, and the draft becomes public
+        shutil.rmtree(tmp_path / "artifacts")
+        out = act(project, "release.yaml", "push", tmp_path, fresh.url + "/", variables=(TOKEN,))
+        assert (tmp_path / "artifacts" / "release-notes.md").exists()
+        done = json.loads((tmp_path / "artifacts" / "release-assets" / "receipt.json").read_text())
+        assert done["complete"] is True and done["publisher"] is None
         names = [p.name for p in fresh.packages.iterdir()]
         assert names == [wheel.name]
         # not built again: downloaded from the index, sha256 verified, and not uploaded again
@@ -281,7 +305,7 @@ def test_a_protected_main_takes_the_release_apps_push_only(project: Path, tmp_pa
         assert list(index.packages.iterdir()) == []  # nothing published without the push
         shutil.rmtree(tmp_path / "artifacts")
         act(project, "monthly-release.yaml", "workflow_dispatch", tmp_path, index.url + "/",
-            "level=auto", variables=("WHEELTRAIN_APP_CLIENT_ID=Iv1.test",),
+            "level=auto", variables=("WHEELTRAIN_APP_CLIENT_ID=Iv1.test", TOKEN),
             secrets=("WHEELTRAIN_APP_PRIVATE_KEY=unused",))  # fmt: skip
         assert "refs/tags/v0.4.0" in remote_refs(tmp_path)
         assert len(list(index.packages.iterdir())) == 1

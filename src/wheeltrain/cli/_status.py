@@ -76,6 +76,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "that needs no network. Needs the report extra: pip install 'wheeltrain[report]'.",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="the folder to write into")
+    p.add_argument(
+        "--receipt",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a release receipt (`wheeltrain receipt --out`) to show: its files and who "
+        "published each (repeat)",
+    )
     _index_args(p)
     p.set_defaults(handler=cmd_report)
 
@@ -265,6 +273,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     config = load_config(load_project(Path(args.project)))
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise UsageError(f"--out {args.out}: a file is there, not a folder; name a folder")
+    from wheeltrain.stages.receipt import read_receipt
+
+    receipts = [read_receipt(Path(r)) for r in args.receipt]
     client = _client(args)
     rows = release_rows(config, listing(client, config))
     if not rows:
@@ -273,7 +284,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             + ", ".join(v.distribution for v in config.variants)
             + ": is the project published there?"
         )
-    text = render_page(rows, config, client.where)  # drawn before anything is written
+    text = render_page(rows, config, client.where, receipts)  # drawn before anything is written
     page = out_folder(args.out, "--out") / "index.html"
     try:
         page.write_text(text, encoding="utf-8")

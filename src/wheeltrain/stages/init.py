@@ -39,7 +39,13 @@ WORKFLOW_EVENTS = {
 }
 #: Where each workflow publishes: (index, GitHub environment).
 WORKFLOW_INDEX = {"nightly.yaml": ("testpypi", "testpypi")}
-ACTIONS = ("wheeltrain-setup", "wheeltrain-build", "wheeltrain-check", "wheeltrain-verify")
+ACTIONS = (
+    "wheeltrain-setup",
+    "wheeltrain-build",
+    "wheeltrain-check",
+    "wheeltrain-verify",
+    "wheeltrain-receipt",
+)
 _TAG_TRIGGER = re.compile(r"^\s*tags(-ignore)?\s*:", re.MULTILINE)
 
 

@@ -13,6 +13,7 @@ import io
 from collections.abc import Sequence
 
 from wheeltrain.core.config import TrainConfig
+from wheeltrain.core.receipt import Receipt
 from wheeltrain.core.report import ReleaseRow
 from wheeltrain.core.status import KINDS
 from wheeltrain.errors import ConfigError
@@ -120,8 +121,56 @@ th:first-child, td:first-child, td.kind { text-align: left; }
 """
 
 
-def render_page(rows: Sequence[ReleaseRow], config: TrainConfig, where: str) -> str:
-    """The dashboard as one HTML document."""
+def _receipts(receipts: Sequence[Receipt]) -> list[str]:
+    """A table per release receipt: each file, its size and sha256, and who published it."""
+    esc = html.escape
+    out = []
+    for receipt in receipts:
+        state = (
+            "complete" if receipt.complete else f"incomplete ({len(receipt.problems)} problem(s))"
+        )
+        who = (
+            "attestations not required"
+            if receipt.publisher is None
+            else f"{receipt.publisher.repository} {receipt.publisher.workflow}"
+            + (
+                f", environment {receipt.publisher.environment}"
+                if receipt.publisher.environment
+                else ""
+            )
+        )
+        out += [
+            f'<h2 id="receipt-{esc(receipt.version)}">Receipt of {esc(receipt.version)}: '
+            f"{esc(state)}</h2>",
+            f"<p>{esc(receipt.event)} release on {esc(receipt.index)}, made {esc(receipt.created)}; "
+            f"{esc(who)}</p>",
+            '<table class="receipt"><tr><th>file</th><th>bytes</th><th>sha256</th>'
+            "<th>signed by</th></tr>",
+        ]
+        for item in receipt.files:
+            signed = "; ".join(
+                f"{i.repository} {i.workflow} @ {i.ref}"
+                + (f" [{i.environment}]" if i.environment else "")
+                for i in item.identities
+                if i.workflow
+            )
+            out.append(
+                f"<tr><td>{esc(item.filename)}</td><td>{'' if item.size is None else f'{item.size:,}'}"
+                f"</td><td><code>{esc((item.sha256 or '')[:16])}</code></td>"
+                f"<td>{esc(signed or '-')}</td></tr>"
+            )
+        out.append("</table>")
+        out += [f'<p class="problem">{esc(p)}</p>' for p in receipt.problems]
+    return out
+
+
+def render_page(
+    rows: Sequence[ReleaseRow],
+    config: TrainConfig,
+    where: str,
+    receipts: Sequence[Receipt] = (),
+) -> str:
+    """The dashboard as one HTML document (with the release receipts given, if any)."""
     esc = html.escape
     names = [v.name for v in config.variants]
     counts = {kind: sum(1 for r in rows if r.kind == kind) for kind in KINDS}
@@ -180,6 +229,7 @@ def render_page(rows: Sequence[ReleaseRow], config: TrainConfig, where: str) -> 
             f"{head}<th>lag (hours)</th></tr>",
             *body,
             "</table>",
+            *_receipts(receipts),
             "<p>Made by wheeltrain report from the index's own data (file names, sizes and "
             "upload times, PEP 691 and PEP 700).</p>",
             "</body></html>",
