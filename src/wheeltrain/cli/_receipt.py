@@ -162,7 +162,8 @@ def cmd_receipt(args: argparse.Namespace) -> int:
             for i in item.identities
             if i.workflow
         )
-        lines.append(f"  {item.filename}  {item.size or 0:>12,} B  {who or '-'}")
+        size = "size unknown" if item.size is None else f"{item.size:,} B"
+        lines.append(f"  {item.filename}  {size:>14}  {who or '-'}")
     if result.complete:
         head = (
             f"receipt: {len(result.files)} file(s) of the {result.event} release "

@@ -37,6 +37,10 @@ def overlay(rel: str, text: str) -> str:
     # the matrix, check, verify and smoke of the builds this machine can make
     text = re.sub(r"(wheeltrain matrix [^\n]*--github-output)", rf"\1 {FILTER}", text)
     text = text.replace("$SELECT", f"$SELECT {FILTER}")
+    # act names the repository after the local origin's path; the receipt wants OWNER/NAME
+    text = text.replace(
+        '--github-repository "$GITHUB_REPOSITORY"', "--github-repository kvcache-ai/Mooncake"
+    )
     if rel.endswith("wheeltrain-setup/action.yml"):
         # the wheeltrain under test is the one on PATH, not a release from an index
         text, count = _INSTALL.subn("      run: echo 'under act, the wheeltrain on PATH'\n", text)
