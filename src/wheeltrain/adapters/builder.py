@@ -404,6 +404,37 @@ def cibuildwheel_env(
     return env, where
 
 
+#: The newest CPython each cibuildwheel major version builds.
+_CIBW_NEWEST = {2: (3, 13)}
+
+
+def _check_cibuildwheel_reaches(targets: Sequence[BuildTarget]) -> None:
+    """cibuildwheel 2, the last that runs on CPython 3.10, builds up to CPython 3.13: a
+    newer target is refused in one line before any container starts."""
+    import importlib.metadata
+
+    try:
+        major = int(importlib.metadata.version("cibuildwheel").split(".")[0])
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return
+    newest = _CIBW_NEWEST.get(major)
+    if newest is None:
+        return
+    beyond = sorted(
+        {
+            t.python
+            for t in targets
+            if t.variant.kind != "pure" and tuple(map(int, t.python.split("."))) > newest
+        }
+    )
+    if beyond:
+        raise StepFailed(
+            f"cibuildwheel {major} (what installs on CPython {sys.version_info[0]}."
+            f"{sys.version_info[1]}) cannot build CPython {', '.join(beyond)}: run wheeltrain "
+            "on CPython 3.11 or newer, or leave those Pythons out (--python)"
+        )
+
+
 def build_cibuildwheel(
     copy: Path,
     targets: Sequence[BuildTarget],
@@ -418,6 +449,7 @@ def build_cibuildwheel(
     ``logs``."""
     import secrets
 
+    _check_cibuildwheel_reaches(targets)
     engine = container.engine()
     if engine is not None:
         gone = container.remove_orphans(engine)
