@@ -37,7 +37,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--install",
         default=None,
         metavar="SPEC",
-        help="what the workflows pip-install to get wheeltrain (default: this version, pinned)",
+        help="what the workflows install as wheeltrain: a requirement by name (pinned from "
+        "the index), or a wheel, folder, URL or VCS reference (its wheel kept beside the lock); "
+        "default: exactly this wheeltrain, from the index it came from or bundled",
     )
     p.add_argument("--branch", default="main", help="the release branch (default: main)")
     p.add_argument(
@@ -62,8 +64,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="pin what the workflows install, every file's sha256 included",
         description="Resolve the install requirement (and what it needs) for CPython on x86_64 "
         "and aarch64 Linux runners and write .github/wheeltrain/requirements.txt for `pip "
-        "install --require-hashes`. A requirement by name is pinned itself; a URL, VCS "
-        "reference or path is installed as given, with this wheeltrain's dependencies pinned.",
+        "install --require-hashes`. A requirement by name is pinned itself; a wheel file, or the "
+        "wheel built from a folder, URL or VCS reference, is kept beside the lock and pinned by "
+        "its sha256, so the workflows need no index that has wheeltrain ('.' in wheeltrain's "
+        "own repository: its checkout).",
     )
     p.add_argument(
         "--install",
@@ -93,11 +97,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     from wheeltrain.stages.init import init
 
     root = Path(args.project)
-    install = args.install or f"wheeltrain=={wheeltrain.__version__}"
+    install = args.install
     report = init(
         root,
         profile=args.profile,
-        install=install,
+        install=install or f"wheeltrain=={wheeltrain.__version__}",
         force=args.force,
         branch=args.branch,
         config=not args.no_config,
@@ -117,7 +121,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def _init_lock(
-    root: Path, install: str, index_url: str, report: InitReport, *, force: bool
+    root: Path, install: str | None, index_url: str, report: InitReport, *, force: bool
 ) -> None:
     """The workflows' requirements file, made by init; a failure to resolve (no network) is
     left to the maintainer, never a half-written file."""
@@ -129,17 +133,23 @@ def _init_lock(
         report.kept.append(LOCK_FILE)
         return
     try:
-        lock(install, index_url=index_url, out=out)
+        _, _, bundled = lock(install, index_url=index_url, out=out)
     except StepFailed as exc:
         report.notes.append(f"{LOCK_FILE} not written: {exc}")
         report.todo.append(
-            f"run `wheeltrain lock --install SPEC` (SPEC: {install} once it is on the index, or "
-            "a git URL pinned to a commit, git+https://github.com/OWNER/wheeltrain@COMMIT) and "
-            f"commit {LOCK_FILE}: the workflows install only hash-checked versions and stop "
-            "without it"
+            f"run `wheeltrain lock` where the package index answers and commit {LOCK_FILE} "
+            "(and the wheel it keeps beside it): the workflows install only hash-checked "
+            "versions and stop without it"
         )
         return
     report.written.append(LOCK_FILE)
+    if bundled is not None:
+        rel = f"{LOCK_FILE.rsplit('/', 1)[0]}/{bundled.name}"
+        report.written.append(rel)
+        report.todo.append(
+            f"commit {rel} with {LOCK_FILE}: this wheeltrain is on no index, so the workflows "
+            "install that wheel (hash-checked)"
+        )
 
 
 def _lock_path(root: Path) -> Path:
@@ -161,17 +171,22 @@ def cmd_lock(args: argparse.Namespace) -> int:
     spec = args.install
     if spec is None and out.exists():
         spec = spec_of_lock(out.read_text(encoding="utf-8"))
-    spec = spec or f"wheeltrain=={wheeltrain.__version__}"
-    pins, self_pinned = lock(spec, index_url=args.index_url, python=args.python, out=out)
-    how = "pinned in it" if self_pinned else "installed as given, its dependencies pinned"
+    pins, self_pinned, bundled = lock(spec, index_url=args.index_url, python=args.python, out=out)
+    if bundled is not None:
+        how = f"its wheel kept beside the lock ({bundled.name}, hash-checked): commit both"
+    elif self_pinned:
+        how = "pinned in it"
+    else:
+        how = "the checkout itself, its dependencies pinned"
     emit(
         args,
         f"wrote {LOCK_FILE}: {len(pins)} distribution(s) for CPython {args.python} on x86_64 "
-        f"and aarch64; {spec}: {how}",
+        f"and aarch64; {spec or 'this wheeltrain'}: {how}",
         {
             "file": str(out),
             "install": spec,
             "self_pinned": self_pinned,
+            "bundled": None if bundled is None else str(bundled),
             "pins": [
                 {"name": p.name, "version": p.version, "sha256": list(p.hashes)} for p in pins
             ],

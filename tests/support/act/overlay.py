@@ -10,7 +10,8 @@ import re
 FILTER = "--variant non-cuda --python 3.12 --arch x86_64"
 _INSTALL = re.compile(
     r"(      run: \|\n        if \[ ! -f \.github/wheeltrain/requirements\.txt \]; then\n"
-    r"(?:.*\n)*?        python -m pip install [^\n]*--no-deps [^\n]*\n)(?=\s+- name|\Z)"
+    r"(?:.*\n)*?        python -m pip install [^\n]*--require-hashes [^\n]*\n(?:.*\n)*?)"
+    r"(?=    - name: Show wheeltrain)"
 )
 
 
