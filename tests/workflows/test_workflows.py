@@ -94,7 +94,7 @@ def test_hardening(path: Path) -> None:
         perms = job.get("permissions", {})
         assert ("id-token" in perms) == (name == "publish"), name
         if perms.get("contents") == "write":
-            assert name in ("push", "release"), name
+            assert name in ("push", "release", "merge-back"), name
         if name == "publish":  # the nightly goes to TestPyPI, everything else to PyPI
             assert job["environment"] == ("testpypi" if path.name == "nightly.yaml" else "pypi")
         for step in job.get("steps", []):
