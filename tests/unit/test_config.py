@@ -44,7 +44,7 @@ def test_defaults_are_written_down_once() -> None:
     assert list(config.python) == DEFAULTS["python"] and list(config.archs) == DEFAULTS["archs"]
     assert list(variant.releases) == VARIANT_DEFAULTS["releases"]
     assert variant.max_platform == VARIANT_DEFAULTS["max-platform"]
-    assert config.runner("aarch64") == "ubuntu-22.04-arm"
+    assert config.runner("aarch64") == "ubuntu-24.04-arm"
 
 
 @pytest.mark.parametrize(

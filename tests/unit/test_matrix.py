@@ -18,7 +18,7 @@ def test_monthly_is_variants_times_pythons_times_archs() -> None:
         "distribution": "mooncake-transfer-engine",
         "python": "3.10",
         "arch": "x86_64",
-        "runner": "ubuntu-22.04",
+        "runner": "ubuntu-24.04",
         "image": "pytorch/manylinux2_28-builder:cuda12.8",
         "CIBW_BUILD": "cp310-manylinux_x86_64",
         "CIBW_ARCHS": "x86_64",

@@ -22,6 +22,7 @@ from wheeltrain.cli._matrix import (
 from wheeltrain.cli._output import emit, out_folder
 from wheeltrain.core.versioning import validate_for_release
 from wheeltrain.errors import StepFailed, UsageError
+from wheeltrain.stages.publish import CapacityExceeded
 
 #: --repository NAME; the URLs behind them are in wheeltrain.stages.publish.REPOSITORIES
 REPOSITORY_NAMES = ("pypi", "testpypi")
@@ -116,17 +117,24 @@ def cmd_publish(args: argparse.Namespace) -> int:
         raise UsageError("--stage-to goes with --dry-run: it stages files instead of uploading")
     if args.stage_to and Path(args.stage_to).exists() and not Path(args.stage_to).is_dir():
         raise UsageError(f"--stage-to {args.stage_to}: a file is there, not a folder")
-    if args.dry_run:
-        return _publish_dry_run(args, files, version, upload_url, client)
-    report = publish(
-        files,
-        version,
-        upload_url=upload_url,
-        client=client,
-        attempts=args.retries + 1,
-        upload_timeout=args.timeout,
-        progress=lambda line: None if args.json else print(line, file=sys.stderr, flush=True),
-    )
+    config = _project_config(args)
+    try:
+        if args.dry_run:
+            return _publish_dry_run(args, files, version, upload_url, client, config)
+        report = publish(
+            files,
+            version,
+            upload_url=upload_url,
+            client=client,
+            attempts=args.retries + 1,
+            upload_timeout=args.timeout,
+            progress=lambda line: None if args.json else print(line, file=sys.stderr, flush=True),
+            config=config,
+        )
+    except CapacityExceeded as exc:
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        raise
     emit(
         args,
         f"published {version}: {len(report.uploaded)} uploaded, {len(report.present)} already "
@@ -136,14 +144,33 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _project_config(args: argparse.Namespace) -> Any:
+    """The project's [tool.wheeltrain] (its per-distribution limits), when it has one."""
+    from wheeltrain.errors import ConfigError
+
+    try:
+        project = load_project(Path(args.project))
+    except ConfigError:
+        return None  # publishing files of no wheeltrain project: PyPI's default limits
+    return load_config(project) if project.wheeltrain is not None else None
+
+
 def _publish_dry_run(
-    args: argparse.Namespace, files: list[Path], version: str, upload_url: str, client: Any
+    args: argparse.Namespace,
+    files: list[Path],
+    version: str,
+    upload_url: str,
+    client: Any,
+    config: Any,
 ) -> int:
     import shutil
 
     from wheeltrain.stages.publish import preflight
 
-    present, missing = preflight(files, version, upload_url=upload_url, client=client)
+    notes: list[str] = []
+    present, missing = preflight(
+        files, version, upload_url=upload_url, client=client, config=config, notes=notes
+    )
     staged = None
     if args.stage_to:
         staged = out_folder(args.stage_to, "--stage-to")
@@ -157,6 +184,7 @@ def _publish_dry_run(
     ]
     lines += [f"  upload  {p.name}" for p in missing]
     lines += [f"  there   {name}" for name in present]
+    lines += [f"note: {note}" for note in notes]
     if staged is not None:
         lines.append(f"staged {len(missing)} file(s) in {staged}")
     emit(
@@ -166,6 +194,7 @@ def _publish_dry_run(
             "dry_run": True,
             "upload": [p.name for p in missing],
             "present": present,
+            "notes": notes,
             "staged": str(staged) if staged is not None else None,
         },
         {"upload": str(len(missing)), "present": str(len(present))},

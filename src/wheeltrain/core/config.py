@@ -39,8 +39,10 @@ PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 DEFAULTS: dict[str, Any] = {
     "python": ["3.10", "3.11", "3.12", "3.13", "3.14"],
     "archs": ["x86_64", "aarch64"],
-    "runners": {"x86_64": "ubuntu-22.04", "aarch64": "ubuntu-22.04-arm"},
+    "runners": {"x86_64": "ubuntu-24.04", "aarch64": "ubuntu-24.04-arm"},
     "sdist": [],
+    # how many new projects PyPI lets one account or address create in 24 hours
+    "new-projects-per-day": 4,
 }
 
 #: The defaults of each ``[tool.wheeltrain.variants.NAME]`` table.
@@ -58,6 +60,9 @@ VARIANT_DEFAULTS: dict[str, Any] = {
     # the largest file an upload may send, in MiB: PyPI's default limit (a project can be
     # granted more); check stops a larger file before anything is tagged or uploaded
     "max-file-size-mb": 100,
+    # the project's total size on the index, in GiB: PyPI's default limit (a project can be
+    # granted more); publish stops a release that would cross it before anything is public
+    "max-project-size-gb": 10,
     # cibuildwheel settings of this variant (unset: the project's [tool.cibuildwheel] ones)
     "before-all": None,
     "before-build": None,
@@ -146,6 +151,7 @@ class Variant:
     require_libraries: tuple[str, ...] | None = None
     kind: str = "platform"
     max_file_size_mb: float = 100
+    max_project_size_gb: float = 10
 
     @property
     def lowest_python(self) -> str:
@@ -182,6 +188,7 @@ class Variant:
             "name": self.name,
             "kind": self.kind,
             "max-file-size-mb": self.max_file_size_mb,
+            "max-project-size-gb": self.max_project_size_gb,
             "distribution": self.distribution,
             "import-name": self.import_name,
             "releases": list(self.releases),
@@ -210,6 +217,7 @@ class TrainConfig:
     runners: tuple[tuple[str, str], ...]
     sdist: tuple[str, ...]
     variants: tuple[Variant, ...]
+    new_projects_per_day: int = 4
 
     def runner(self, arch: str) -> str:
         return dict(self.runners)[arch]
@@ -296,12 +304,16 @@ def parse_config(data: Mapping[str, Any]) -> TrainConfig:
     if len(set(dists)) != len(dists):
         raise ConfigError(f"{where}.variants: two variants publish the same distribution")
     sdist = _str_list(f"{where}.sdist", merged["sdist"], tuple(v.name for v in variants))
+    per_day = merged["new-projects-per-day"]
+    if isinstance(per_day, bool) or not isinstance(per_day, int) or not 1 <= per_day <= 1000:
+        raise ConfigError(f"{where}.new-projects-per-day must be a whole number from 1, e.g. 4")
     return TrainConfig(
         python=python,
         archs=archs,
         runners=tuple(sorted(runners.items())),
         sdist=sdist,
         variants=variants,
+        new_projects_per_day=per_day,
     )
 
 
@@ -376,6 +388,13 @@ def _parse_variant(
         or not 0 < max_size < 1_000_000
     ):
         raise ConfigError(f"{where}.max-file-size-mb must be a positive number of MiB, e.g. 100")
+    project_size = merged["max-project-size-gb"]
+    if (
+        isinstance(project_size, bool)
+        or not isinstance(project_size, (int, float))
+        or not 0 < project_size < 1_000_000
+    ):
+        raise ConfigError(f"{where}.max-project-size-gb must be a positive number of GiB, e.g. 10")
     return Variant(
         name=name,
         distribution=distribution,
@@ -401,6 +420,7 @@ def _parse_variant(
         else _str_list(f"{where}.require-libraries", required),
         kind=kind,
         max_file_size_mb=max_size,
+        max_project_size_gb=project_size,
     )
 
 

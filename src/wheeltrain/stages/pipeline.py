@@ -477,7 +477,7 @@ def ship(
     client = IndexClient(index_url, timeout=10, attempts=3)
     with stage("publish") as detail:
         report.published = publish(
-            files, version, upload_url=upload_url, client=client, progress=progress
+            files, version, upload_url=upload_url, client=client, progress=progress, config=config
         )
         detail.append(
             f"{len(report.published.uploaded)} uploaded, "

@@ -26,6 +26,7 @@ from packaging.utils import canonicalize_name
 
 from wheeltrain.adapters.index import IndexClient, IndexFile
 from wheeltrain.adapters.proc import run
+from wheeltrain.core.config import TrainConfig
 from wheeltrain.core.filenames import FileKey, InvalidFilename, parse_filename
 from wheeltrain.core.matrix import ExpectedFile
 from wheeltrain.core.redact import redact
@@ -113,10 +114,17 @@ def publish(
     upload_timeout: float = 300.0,
     progress: Callable[[str], None] = lambda _: None,
     sleep: Callable[[float], None] = time.sleep,
+    config: TrainConfig | None = None,
 ) -> PublishReport:
-    """Upload every file the index does not have yet; idempotent, resumable."""
+    """Upload every file the index does not have yet; idempotent, resumable. Nothing is
+    uploaded when part of the release could not be (see :func:`preflight`)."""
     report = PublishReport()
-    report.present, missing = preflight(files, version, upload_url=upload_url, client=client)
+    notes: list[str] = []
+    report.present, missing = preflight(
+        files, version, upload_url=upload_url, client=client, config=config, notes=notes
+    )
+    for note in notes:
+        progress(f"note: {note}")
     for path in missing:
         _upload_one(
             path,
@@ -134,12 +142,73 @@ def publish(
     return report
 
 
+class CapacityExceeded(StepFailed):
+    """The index would refuse part of the release: one line per problem in ``problems``."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__(
+            f"{len(problems)} of PyPI's limits would stop this release part-way "
+            f"({problems[0]}{' ...' if len(problems) > 1 else ''}): nothing was uploaded"
+        )
+        self.problems = list(problems)
+
+
+def capacity_preflight(
+    missing: Sequence[Path],
+    client: IndexClient,
+    config: TrainConfig | None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[str]:
+    """Will the index take ``missing`` whole: each distribution's project size after the
+    upload against its limit (from the index's own file sizes), and new projects against
+    PyPI's daily limit. Raises :class:`CapacityExceeded`; returns the notes (room running
+    out, an index that gives no sizes)."""
+    from wheeltrain.core.capacity import GIB, Usage, check_capacity
+    from wheeltrain.core.config import canonical_name
+
+    uploads: dict[str, list[int]] = {}
+    for path in missing:
+        uploads.setdefault(_distribution(path), []).append(path.stat().st_size)
+    limits = {}
+    for dist in uploads:
+        variant = None
+        if config is not None:
+            variant = next(
+                (v for v in config.variants if canonical_name(v.distribution) == dist), None
+            )
+        limits[dist] = int((variant.max_project_size_gb if variant else 10) * GIB)
+    usage = {}
+    for dist in uploads:
+        progress(f"asking {client.where} how much {dist} holds")
+        held = client.project_files(dist)
+        sizes = [f.size for f in held]
+        used = None if any(size is None for size in sizes) else sum(s or 0 for s in sizes)
+        usage[dist] = Usage(dist, bool(held), used)
+    problems, notes = check_capacity(
+        uploads,
+        usage,
+        limits,
+        new_projects_per_day=config.new_projects_per_day if config is not None else 4,
+    )
+    if problems:
+        raise CapacityExceeded(problems)
+    return notes
+
+
 def preflight(
-    files: Sequence[Path], version: str, *, upload_url: str, client: IndexClient
+    files: Sequence[Path],
+    version: str,
+    *,
+    upload_url: str,
+    client: IndexClient,
+    config: TrainConfig | None = None,
+    notes: list[str] | None = None,
 ) -> tuple[list[str], list[Path]]:
     """What an upload of ``files`` must do, asked of the index before anything is sent:
     (names already there with the same sha256, files to upload). A different file under a
-    name the index has stops it here, with nothing uploaded."""
+    name the index has, or an upload PyPI's size and new-project limits would stop part-way
+    (:func:`capacity_preflight`), stops it here, with nothing uploaded; ``notes`` gathers
+    what the maintainer should know."""
     if not files:
         raise UsageError("nothing to publish: the dist folder holds no wheels or sdists")
     _check_versions(files, version)
@@ -154,7 +223,11 @@ def preflight(
     if conflicts:
         raise StepFailed("; ".join(conflicts) + ": nothing was uploaded")
     present = sorted(name for name in local if name in there)
-    return present, [f for name, (f, _) in sorted(local.items()) if name not in there]
+    missing = [f for name, (f, _) in sorted(local.items()) if name not in there]
+    found = capacity_preflight(missing, client, config)
+    if notes is not None:
+        notes.extend(found)
+    return present, missing
 
 
 def _check_versions(files: Sequence[Path], version: str) -> None:
