@@ -67,9 +67,11 @@ def index(assets: Path) -> Iterator[ProvenanceIndex]:
 
 
 def receipt(cli: Cli, project: Path, index: ProvenanceIndex, *extra: str):  # type: ignore[no-untyped-def]
+    """`wheeltrain receipt` of the signed release; ``extra`` may name another --workflow."""
+    workflow = () if "--workflow" in extra else ("--workflow", WORKFLOW)
     return cli(
         "receipt", "0.0.19", "--project", str(project), "--index-url", index.simple_url,
-        "--kind", "sdist", "--github-repository", REPOSITORY, "--workflow", WORKFLOW,
+        "--kind", "sdist", "--github-repository", REPOSITORY, *workflow,
         "--offline", "--wait", "0", *extra,
     )  # fmt: skip
 
@@ -84,7 +86,7 @@ def test_a_real_attested_file_makes_a_complete_receipt(
     doc = json.loads(out.read_text())
     assert doc["complete"] is True and doc["problems"] == []
     assert doc["publisher"] == {
-        "repository": REPOSITORY, "workflow": WORKFLOW, "environment": None, "refs": [TAG_REF],
+        "repository": REPOSITORY, "workflows": [WORKFLOW], "environment": None, "refs": [TAG_REF],
     }  # fmt: skip
     [item] = doc["files"]
     assert item["filename"] == SIGNED and item["size"] == len(index.files[SIGNED])
@@ -183,7 +185,7 @@ def test_a_file_not_listed_yet_is_waited_for_within_a_bound(
 
     config = parse_config(load_project(project).wheeltrain or {})
     targets = select_targets(config, "monthly")
-    publisher = ExpectedPublisher(REPOSITORY, WORKFLOW, None, (TAG_REF,))
+    publisher = ExpectedPublisher(REPOSITORY, (WORKFLOW,), None, (TAG_REF,))
     client = IndexClient(index.simple_url, fresh=True)
     lines: list[str] = []
     index.hidden_for = 2  # the index lists the file from its third answer on

@@ -19,7 +19,9 @@ from wheeltrain.core.receipt import (
 )
 from wheeltrain.errors import UsageError
 
-EXPECTED = ExpectedPublisher("kvcache-ai/Mooncake", "release.yaml", "pypi", ("refs/tags/v0.4.0",))
+EXPECTED = ExpectedPublisher(
+    "kvcache-ai/Mooncake", ("release.yaml",), "pypi", ("refs/tags/v0.4.0",)
+)
 NAME = "mooncake_transfer_engine-0.4.0-cp312-cp312-manylinux_2_28_x86_64.whl"
 
 
@@ -67,10 +69,28 @@ def test_no_attestation_at_all_and_an_unchecked_environment() -> None:
     assert judge(NAME, [], EXPECTED) == [
         f"{NAME}: no publish attestation (it was not uploaded by trusted publishing)"
     ]
-    anywhere = ExpectedPublisher("kvcache-ai/Mooncake", "release.yaml", None, ("refs/tags/v0.4.0",))
+    anywhere = ExpectedPublisher(
+        "kvcache-ai/Mooncake", ("release.yaml",), None, ("refs/tags/v0.4.0",)
+    )
     assert judge(NAME, [good(environment="staging")], anywhere) == []
     # a second publish attestation by another workflow is named, even beside a good one
     assert len(judge(NAME, [good(), good(workflow="x.yml")], EXPECTED)) == 1
+
+
+def test_a_release_finished_by_another_workflow_and_refs_by_pattern() -> None:
+    """A monthly run published some files from main, a tag re-push the rest: both workflows
+    and both refs are named, and a hotfix branch is matched by its pattern."""
+    both = ExpectedPublisher(
+        "kvcache-ai/Mooncake",
+        ("monthly-release.yaml", "release.yaml"),
+        "pypi",
+        ("refs/tags/v0.4.0", "refs/heads/main", "refs/heads/hotfix/*"),
+    )
+    monthly = good(workflow="monthly-release.yaml", ref="refs/heads/main")
+    assert judge(NAME, [monthly], both) == []
+    assert judge(NAME, [good(ref="refs/heads/hotfix/v0.4.0")], both) == []
+    [wrong] = judge(NAME, [good(workflow="nightly.yaml", ref="refs/heads/dev")], both)[:1]
+    assert wrong.endswith("expected monthly-release.yaml or release.yaml")
 
 
 def test_the_identity_is_read_from_the_certificate_claims() -> None:
@@ -93,12 +113,13 @@ def test_the_identity_is_read_from_the_certificate_claims() -> None:
 
 def test_the_expected_publisher_is_checked_on_the_way_in() -> None:
     for args in (
-        ("not-a-repo", "release.yaml", None, ("refs/tags/v1",)),
-        ("o/r", ".github/workflows/release.yaml", None, ("refs/tags/v1",)),
-        ("o/r", "release", None, ("refs/tags/v1",)),
-        ("o/r", "release.yaml", " ", ("refs/tags/v1",)),
-        ("o/r", "release.yaml", None, ("v1",)),
-        ("o/r", "release.yaml", None, ()),
+        ("not-a-repo", ("release.yaml",), None, ("refs/tags/v1",)),
+        ("o/r", (".github/workflows/release.yaml",), None, ("refs/tags/v1",)),
+        ("o/r", ("release",), None, ("refs/tags/v1",)),
+        ("o/r", (), None, ("refs/tags/v1",)),
+        ("o/r", ("release.yaml",), " ", ("refs/tags/v1",)),
+        ("o/r", ("release.yaml",), None, ("v1",)),
+        ("o/r", ("release.yaml",), None, ()),
     ):
         with pytest.raises(UsageError):
             ExpectedPublisher(*args)

@@ -195,9 +195,15 @@ def test_monthly_then_hotfix_then_tag_workflows(project: Path, tmp_path: Path) -
         kept = json.loads((tmp_path / "artifacts" / "release-assets" / "receipt.json").read_text())
         assert kept["complete"] is False and kept["files"][0]["filename"] == wheel.name
         # uploaded with an API token, which PyPI stores without attestations: the receipt
-        # records the files and their sha256, and the draft becomes public
+        # records the files and their sha256. Finished by hand (a tag that exists on GitHub
+        # cannot be pushed again): every file is on the index already, and the draft becomes
+        # public
         shutil.rmtree(tmp_path / "artifacts")
-        out = act(project, "release.yaml", "push", tmp_path, fresh.url + "/", variables=(TOKEN,))
+        (tmp_path / "artifacts").mkdir()
+        (tmp_path / "artifacts" / "release-notes.draft.md").write_text("## v0.4.0\n")
+        git(project, "checkout", "-q", "main")
+        out = act(project, "release.yaml", "workflow_dispatch", tmp_path, fresh.url + "/",
+                  "tag=v0.4.0", variables=(TOKEN,))  # fmt: skip
         assert (tmp_path / "artifacts" / "release-notes.md").exists()
         done = json.loads((tmp_path / "artifacts" / "release-assets" / "receipt.json").read_text())
         assert done["complete"] is True and done["publisher"] is None
@@ -209,6 +215,7 @@ def test_monthly_then_hotfix_then_tag_workflows(project: Path, tmp_path: Path) -
         assert "1 file(s) of 0.4.0 downloaded from" in out
         assert "0 to upload, 1 already there (same sha256)" in out
 
+    git(project, "checkout", "-q", "v0.4.0")
     # a variant released by hand, for the existing tag: built, checked, published once; the
     # same run again finds its file on the index and uploads nothing
     shutil.rmtree(tmp_path / "artifacts")

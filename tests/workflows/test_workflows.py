@@ -69,7 +69,7 @@ def test_actionlint_is_clean() -> None:
 
 def test_triggers_and_inputs() -> None:
     monthly = load(ROOT / ".github/workflows/monthly-release.yaml")
-    assert monthly["on"]["schedule"] == [{"cron": "0 0 1 * *"}]
+    assert monthly["on"]["schedule"] == [{"cron": "23 5 1 * *"}]
     level = monthly["on"]["workflow_dispatch"]["inputs"]["level"]
     assert level["type"] == "choice" and level["options"] == ["auto", "major", "minor", "patch"]
     assert monthly["on"]["workflow_dispatch"]["inputs"]["dry-run"]["type"] == "boolean"
@@ -80,7 +80,9 @@ def test_triggers_and_inputs() -> None:
         "description",
     }
     tag = load(ROOT / ".github/workflows/release.yaml")
-    assert tag["on"] == {"push": {"tags": ["v*"]}}
+    assert tag["on"]["push"] == {"tags": ["v*"]}
+    # a tag that exists on GitHub cannot be pushed again: a half-done release is finished by hand
+    assert set(tag["on"]["workflow_dispatch"]["inputs"]) == {"tag"}
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)

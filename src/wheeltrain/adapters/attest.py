@@ -66,11 +66,6 @@ def examine(
     except (ValidationError, ValueError):
         out.problems.append(f"{filename}: the index gives no valid sha256 for it")
         return out
-    trusted = GitHubPublisher(
-        repository=expected.repository,
-        workflow=expected.workflow,
-        environment=expected.environment,
-    )
     for bundle in parsed.attestation_bundles:
         publisher = bundle.publisher.model_dump()
         for attestation in bundle.attestations:
@@ -87,12 +82,18 @@ def examine(
             if wrong:
                 out.problems.extend(wrong)
                 continue
+            # the reference verifier's own check of the trusted publisher it names
+            trusted = GitHubPublisher(
+                repository=expected.repository,
+                workflow=str(identity.workflow),
+                environment=identity.environment,
+            )
             try:
                 attestation.verify(trusted, dist, offline=offline)
             except (AttestationError, ValueError) as exc:
                 out.problems.append(
                     f"{filename}: pypi-attestations refuses it for {expected.repository} "
-                    f"{expected.workflow}: {_why(exc)}"
+                    f"{identity.workflow}: {_why(exc)}"
                 )
     if not out.problems:
         # no attestation at all, or none of the publish kind

@@ -65,8 +65,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--workflow",
+        action="append",
+        default=[],
         metavar="FILE",
-        help="the workflow file that must have published, e.g. release.yaml",
+        help="a workflow file that may have published, e.g. release.yaml (repeat: a release "
+        "that a re-run of another workflow finished has files of both)",
     )
     p.add_argument(
         "--environment",
@@ -78,8 +81,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="REF",
-        help="a git ref the signing run may have run on (repeat; default: the release's tag, "
-        "refs/tags/<tag>); a dispatched workflow signs on its branch, e.g. refs/heads/main",
+        help="a git ref the signing run may have run on (repeat; a pattern such as "
+        "refs/heads/hotfix/* too; default: the release's tag, refs/tags/<tag>); a dispatched "
+        "workflow signs on its branch, e.g. refs/heads/main",
     )
     p.add_argument(
         "--no-attestations",
@@ -145,7 +149,7 @@ def cmd_receipt(args: argparse.Namespace) -> int:
         kinds=args.kind or ("wheel", "sdist"),
         index_url=index_url,
         repository=repository,
-        workflow=args.workflow,
+        workflows=args.workflow,
         environment=args.environment,
         refs=args.ref,
         wait=args.wait,
@@ -169,7 +173,8 @@ def cmd_receipt(args: argparse.Namespace) -> int:
             f"receipt: {len(result.files)} file(s) of the {result.event} release "
             f"{result.version} on {result.index}, {result.bytes:,} bytes"
             + (
-                f", every one attested by {result.publisher.repository} {result.publisher.workflow}"
+                f", every one attested by {result.publisher.repository} "
+                + " or ".join(result.publisher.workflows)
                 if result.publisher
                 else " (attestations not required)"
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any, Protocol
 
 from wheeltrain.errors import UsageError
@@ -51,11 +52,12 @@ _REPOSITORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9._-]+$")
 @dataclass(frozen=True)
 class ExpectedPublisher:
     """Who may have published the release's files: a GitHub repository (``owner/name``), the
-    workflow file that publishes (``release.yaml``), the GitHub environment of the publish job
-    (``None``: not checked), and the git refs the signing run may have run on."""
+    workflow files that publish (``release.yaml``; a release a re-run finished has files of
+    two), the GitHub environment of the publish job (``None``: not checked), and the git refs
+    the signing run may have run on (``fnmatch`` patterns: ``refs/heads/hotfix/*``)."""
 
     repository: str
-    workflow: str
+    workflows: tuple[str, ...]
     environment: str | None
     refs: tuple[str, ...]
 
@@ -65,14 +67,13 @@ class ExpectedPublisher:
                 f"--github-repository {self.repository!r} is not OWNER/NAME, e.g. "
                 "kvcache-ai/Mooncake"
             )
-        if (
-            not self.workflow
-            or "/" in self.workflow
-            or not self.workflow.endswith((".yml", ".yaml"))
-        ):
-            raise UsageError(
-                f"--workflow {self.workflow!r} is not a workflow file name, e.g. release.yaml"
-            )
+        if not self.workflows:
+            raise UsageError("name the publishing workflow: --workflow release.yaml")
+        for workflow in self.workflows:
+            if not workflow or "/" in workflow or not workflow.endswith((".yml", ".yaml")):
+                raise UsageError(
+                    f"--workflow {workflow!r} is not a workflow file name, e.g. release.yaml"
+                )
         if self.environment is not None and not self.environment.strip():
             raise UsageError("--environment is empty: name the publish job's environment")
         if not self.refs or any(not r.startswith("refs/") for r in self.refs):
@@ -81,7 +82,7 @@ class ExpectedPublisher:
     def as_dict(self) -> dict[str, object]:
         return {
             "repository": self.repository,
-            "workflow": self.workflow,
+            "workflows": list(self.workflows),
             "environment": self.environment,
             "refs": list(self.refs),
         }
@@ -174,17 +175,17 @@ def judge(filename: str, identities: Sequence[Identity], expected: ExpectedPubli
                 f"{filename}: signed by the repository {identity.repository}, expected "
                 f"{expected.repository}"
             )
-        if identity.workflow != expected.workflow:
+        if identity.workflow not in expected.workflows:
             problems.append(
                 f"{filename}: signed by the workflow {identity.workflow}, expected "
-                f"{expected.workflow}"
+                + " or ".join(expected.workflows)
             )
         if expected.environment is not None and identity.environment != expected.environment:
             problems.append(
                 f"{filename}: published from the environment {identity.environment or '(none)'}"
                 f", expected {expected.environment}"
             )
-        if identity.ref not in expected.refs:
+        if identity.ref is None or not any(fnmatchcase(identity.ref, r) for r in expected.refs):
             problems.append(
                 f"{filename}: signed on the ref {identity.ref or '(none)'}, expected "
                 + " or ".join(expected.refs)
@@ -276,7 +277,7 @@ def parse_receipt(data: object, where: str) -> Receipt:
         if isinstance(publisher, Mapping):
             expected = ExpectedPublisher(
                 str(publisher["repository"]),
-                str(publisher["workflow"]),
+                tuple(str(w) for w in publisher["workflows"]),
                 publisher.get("environment")
                 if isinstance(publisher.get("environment"), str)
                 else None,

@@ -185,7 +185,7 @@ def receipt_for(
     kinds: Sequence[str],
     index_url: str,
     repository: str | None,
-    workflow: str | None,
+    workflows: Sequence[str],
     environment: str | None,
     refs: Sequence[str],
     wait: float,
@@ -215,10 +215,10 @@ def receipt_for(
         event = "hotfix" if ".post" in canonical else "monthly"
     targets = select_targets(config, event, variants=variants, pythons=pythons, archs=archs)
     publisher = None
-    if repository is not None and workflow is not None:
+    if repository is not None:
         tag = tag_name(project.tag_format, canonical)
         publisher = ExpectedPublisher(
-            repository, workflow, environment, tuple(refs) or (f"refs/tags/{tag}",)
+            repository, tuple(workflows), environment, tuple(refs) or (f"refs/tags/{tag}",)
         )
     client = IndexClient(index_url, timeout=timeout, attempts=3, fresh=True)
     return make_receipt(

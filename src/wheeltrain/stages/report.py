@@ -132,7 +132,7 @@ def _receipts(receipts: Sequence[Receipt]) -> list[str]:
         who = (
             "attestations not required"
             if receipt.publisher is None
-            else f"{receipt.publisher.repository} {receipt.publisher.workflow}"
+            else f"{receipt.publisher.repository} {' or '.join(receipt.publisher.workflows)}"
             + (
                 f", environment {receipt.publisher.environment}"
                 if receipt.publisher.environment
