@@ -543,3 +543,41 @@ def test_a_persistent_server_error_is_tried_once_per_attempt(
     assert "re-run publish to finish the release" in result.err
     assert log == ["500"] * 5  # the first file, twine's five tries; nothing after it
     assert on_index(index) == []
+
+
+def test_a_nightly_takes_only_its_own_files_from_the_nightly_index(
+    tmp_path: Path, index: LocalIndex
+) -> None:
+    """The nightly index also serves a dependency's name (a squatter, or a stale copy): the
+    smoke test installs the release's own wheel from it and the dependency from the main
+    index, as `--dependencies-index` promises."""
+    from tests.support.artifacts import make_wheel
+    from tests.support.servers import local_index
+    from wheeltrain.adapters.builder import find_python
+    from wheeltrain.core.config import parse_config
+    from wheeltrain.stages.smoke import smoke_one
+
+    python = find_python("3.12")
+    if python is None:
+        pytest.skip("no CPython 3.12 on this machine (pyenv) for the smoke venv")
+    version = "0.4.1.dev20261202"
+    own = make_wheel(tmp_path / "own", "demo-nightly", version, requires=("demo-dep",))
+    squatter = make_wheel(tmp_path / "squat", "demo-dep", "9.0", payload="raise SystemExit(3)")
+    index.upload([own, squatter])  # the nightly index
+    with local_index(tmp_path / "main-index") as main:
+        main.upload([make_wheel(tmp_path / "dep", "demo-dep", "1.0")])
+        config = parse_config(
+            {"python": ["3.12"], "archs": ["x86_64"], "variants": {"n": {
+                "distribution": "demo-nightly", "import-name": "demo_nightly", "kind": "pure",
+                "smoke": "python -c \"import importlib.metadata as m; print(m.version('demo-dep'))\"",
+            }}}
+        )  # fmt: skip
+        variant = config.variants[0]
+        result = smoke_one(
+            variant, python, "3.12", version, index.simple_url, dependencies_url=main.simple_url
+        )
+        assert result.ok, result.problem
+        assert result.output == "1.0"  # not the nightly index's 9.0
+        # without it, the nightly index's copy wins: what the option is there to prevent
+        mixed = smoke_one(variant, python, "3.12", version, index.simple_url)
+        assert mixed.output == "9.0" or not mixed.ok

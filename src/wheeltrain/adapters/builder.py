@@ -182,13 +182,21 @@ def uses_container(target: BuildTarget, builder: str | None = None) -> bool:
                 "docker or podman (with runc)"
             )
         return False
-    if image_available(engine, target.variant.image_for(target.arch)):
+    image = target.variant.image_for(target.arch)
+    if image_available(engine, image):
         return True
-    return (
+    local = (
         local_builder_possible()
         and target.arch == platform.machine()
         and find_python(target.python, self_contained=True) is not None
     )
+    if not local and choice == "container":
+        raise StepFailed(
+            f"WHEELTRAIN_BUILDER=container, but {engine} cannot pull {image} (and no local "
+            "builder image can stand in): retry when the registry answers; a host build "
+            "would skip the image's toolchain and before-all"
+        )
+    return local
 
 
 def unbuildable_reason(target: BuildTarget, builder: str | None = None) -> str | None:

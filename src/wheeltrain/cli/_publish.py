@@ -91,6 +91,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         metavar="BASE",
         help="install BASE first, then `pip install --upgrade` must reach VERSION (hotfixes)",
     )
+    p.add_argument(
+        "--dependencies-index",
+        metavar="URL",
+        help="take only the release's own files from --index-url and everything they need "
+        "from this index (a nightly on TestPyPI: https://pypi.org/simple/)",
+    )
     p.set_defaults(handler=cmd_smoke)
 
 
@@ -272,6 +278,7 @@ def cmd_smoke(args: argparse.Namespace) -> int:
         upgrade_from=args.upgrade_from,
         progress=lambda line: None if args.json else print(line, file=sys.stderr, flush=True),
         pythons=args.python or (),
+        dependencies_url=args.dependencies_index,
     )
     results, skipped, failed = run.results, run.skipped, run.failed
     lines = [

@@ -369,10 +369,12 @@ def smoke_step(
     progress: Progress = _quiet,
     find_links: Path | None = None,
     pythons: Sequence[str] = (),
+    dependencies_url: str | None = None,
 ) -> SmokeRun:
     """Install each target's variant from ``index_url`` with that target's CPython and run its
     smoke command; with ``upgrade_from``, the upgrade path hotfix users take. With
-    ``find_links`` (the built files' folder), the files are tested before any upload. The one
+    ``find_links`` (the built files' folder), the files are tested before any upload; with
+    ``dependencies_url``, only the variant's own files come from ``index_url``. The one
     wheel of an abi3 or pure variant is tested with every CPython of the variant (narrowed to
     ``pythons`` when given)."""
     run = SmokeRun()
@@ -388,7 +390,14 @@ def smoke_step(
             run.skipped.append(f"{name} {python}: CPython not installed here")
             continue
         jobs.append(SmokeJob(variant, exe, python, run.upgrades.get(name)))
-    run.results = smoke_many(jobs, version, index_url, progress=progress, find_links=find_links)
+    run.results = smoke_many(
+        jobs,
+        version,
+        index_url,
+        progress=progress,
+        find_links=find_links,
+        dependencies_url=dependencies_url,
+    )
     return run
 
 

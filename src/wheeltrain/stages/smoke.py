@@ -84,11 +84,14 @@ def smoke_one(
     timeout: float = 300.0,
     progress: Callable[[str], None] = lambda _: None,
     find_links: Path | None = None,
+    dependencies_url: str | None = None,
 ) -> SmokeResult:
     """Install ``variant``'s distribution at ``version`` with ``python_exe`` and run its checks.
 
     With ``upgrade_from``, first install that release, then ``pip install --upgrade`` and
-    expect ``version``: the path hotfix users take.
+    expect ``version``: the path hotfix users take. With ``dependencies_url``, only the
+    distribution's own files come from ``index_url`` (a nightly index) and everything it
+    needs from ``dependencies_url`` (PyPI), as a user installs a nightly.
     """
     env = pip_env(without_cuda=variant.cuda is None)
 
@@ -112,6 +115,7 @@ def smoke_one(
                 timeout,
                 result,
                 find_links,
+                dependencies_url,
             )
         except StepFailed as exc:  # a command that hung or could not start
             return result(False, None, "", str(exc))
@@ -129,6 +133,7 @@ def _smoke_in(
     timeout: float,
     result: Callable[[bool, str | None, str, str | None], SmokeResult],
     find_links: Path | None = None,
+    dependencies_url: str | None = None,
 ) -> SmokeResult:
     proc = run(
         [python_exe, "-m", "venv", str(env_dir)],
@@ -141,6 +146,22 @@ def _smoke_in(
         return result(False, None, "", f"python -m venv failed: {last_line(proc)}")
     py = str(env_dir / "bin" / "python")
 
+    dist = variant.distribution
+    own = home / "own"
+    links = find_links
+    if dependencies_url is not None:
+        # the release's own files from its index, with nothing else: the rest from
+        # dependencies_url, so no dependency can come from the nightly index
+        for wanted in filter(None, (upgrade_from, version)):
+            proc = run(
+                [py, "-m", "pip", "download", "--quiet", "--no-deps", "--index-url", index_url,
+                 "--dest", str(own), f"{dist}=={wanted}"],
+                env=env, cwd=home, timeout=timeout, check=False, what="pip download",
+            )  # fmt: skip
+            if proc.returncode != 0:
+                return result(False, None, "", f"pip download {dist}=={wanted}: {last_line(proc)}")
+        links = own
+
     def pip(*args: str) -> subprocess.CompletedProcess[str]:
         return run(
             [
@@ -150,8 +171,8 @@ def _smoke_in(
                 "install",
                 "--quiet",
                 "--index-url",
-                index_url,
-                *(("--find-links", str(find_links)) if find_links is not None else ()),
+                dependencies_url or index_url,
+                *(("--find-links", str(links)) if links is not None else ()),
                 *args,
             ],
             env=env,
@@ -161,7 +182,6 @@ def _smoke_in(
             what="pip install",
         )
 
-    dist = variant.distribution
     if upgrade_from is not None:
         proc = pip(f"{dist}=={upgrade_from}")
         if proc.returncode != 0:
@@ -227,6 +247,7 @@ def smoke_many(
     workers: int = 2,
     progress: Callable[[str], None] = lambda _: None,
     find_links: Path | None = None,
+    dependencies_url: str | None = None,
 ) -> list[SmokeResult]:
     """:func:`smoke_one` for every job, ``workers`` at a time; results in the jobs' order.
 
@@ -247,6 +268,7 @@ def smoke_many(
                 upgrade_from=job.upgrade_from,
                 progress=progress,
                 find_links=find_links,
+                dependencies_url=dependencies_url,
             )
             for job in jobs
         ]
