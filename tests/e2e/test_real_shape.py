@@ -42,11 +42,11 @@ def test_init_on_a_real_layout_reports_and_writes_nothing_hidden(tmp_path: Path,
         "mooncake-wheel/pyproject.toml:project.version",
         "mooncake-wheel/mooncake/_version.py:__version__",
     ]
-    assert found["tag-triggered workflows"] == [".github/workflows/release-non-cuda.yaml"]
+    assert found["workflows a release tag starts"] == [".github/workflows/release-non-cuda.yaml"]
     assert found["workflows using a PyPI API token"] == [".github/workflows/release-non-cuda.yaml"]
     assert found["other distributions"] == ["mooncake-transfer-engine-npu"]
     todo = " ".join(str(t) for t in report["todo"])  # type: ignore[attr-defined]
-    assert "GITHUB_TOKEN starts no workflow" in todo and "trusted-publishers" in todo
+    assert "GITHUB_TOKEN, which starts no workflow" in todo and "trusted-publishers" in todo
     # Nothing init wrote is hidden by the project's ignore rules (it ignores build/).
     written = [w for w in report["written"] if not w.startswith("pyproject.toml [")]  # type: ignore[attr-defined]
     assert ".github/actions/wheeltrain-build/action.yml" in written

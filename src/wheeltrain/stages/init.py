@@ -16,6 +16,8 @@ import tomlkit
 from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.project import load_project
 from wheeltrain.core.config import canonical_name
+from wheeltrain.core.tags import tag_name
+from wheeltrain.core.triggers import starts_on_tag
 from wheeltrain.errors import ConfigError, WheeltrainError
 
 __all__ = ["PROFILES", "InitReport", "init", "render_files", "trusted_publishers"]
@@ -46,7 +48,6 @@ ACTIONS = (
     "wheeltrain-verify",
     "wheeltrain-receipt",
 )
-_TAG_TRIGGER = re.compile(r"^\s*tags(-ignore)?\s*:", re.MULTILINE)
 
 
 def _template(*parts: str) -> str:
@@ -102,6 +103,22 @@ class InitReport:
             "found": self.found,
             "todo": self.todo,
         }
+
+
+def _starts_on_tag(text: str, tag: str) -> bool:
+    """Whether the workflow ``text`` starts when ``tag`` is pushed, from its parsed ``on:``
+    block (YAML 1.2, so ``on`` stays a key); a file that does not parse is counted as one
+    that may, and said so by the caller's list."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        data = YAML(typ="safe", pure=True).load(text)
+    except (YAMLError, ValueError, RecursionError):
+        return True
+    if not isinstance(data, dict):
+        return False
+    return starts_on_tag(data.get("on", data.get(True)), tag)
 
 
 def _workflow_texts(root: Path, ours: set[str]) -> dict[str, str]:
@@ -264,7 +281,8 @@ def init(
     settings = project.settings
     files = render_files(install, settings.changelog_file)
     workflows = _workflow_texts(root, set(files))
-    tag_workflows = [rel for rel, text in workflows.items() if _TAG_TRIGGER.search(text)]
+    example_tag = tag_name(settings.tag_format, project.version)
+    tag_workflows = [rel for rel, text in workflows.items() if _starts_on_tag(text, example_tag)]
     if tag_workflows and not force:
         files.pop(".github/workflows/release.yaml")
         report.notes.append(
@@ -406,12 +424,13 @@ def _findings(
             "is not a Conventional Commit from the changelog"
         )
     if tag_workflows:
-        report.found["tag-triggered workflows"] = tag_workflows
+        report.found["workflows a release tag starts"] = tag_workflows
         report.todo.append(
-            f"{', '.join(tag_workflows)} start on pushed tags; a tag pushed by a job with "
-            "GITHUB_TOKEN starts no workflow, so wheeltrain's release jobs publish themselves: "
-            "remove the tag triggers once wheeltrain releases, or keep them and skip "
-            "wheeltrain's publish jobs"
+            f"a release tag ({tag_name(project.settings.tag_format, project.version)}) pushed "
+            f"with any token but GITHUB_TOKEN starts {', '.join(tag_workflows)} (read from "
+            "their `on:` blocks): wheeltrain's jobs push tags with GITHUB_TOKEN, which starts "
+            "no workflow, and publish themselves; keep WHEELTRAIN_PUSH_TOKEN unset, or remove "
+            "those tag triggers (or their publish steps) before the first release"
         )
     token_users = sorted(rel for rel, text in workflows.items() if _TOKEN_SECRET.search(text))
     if token_users:
