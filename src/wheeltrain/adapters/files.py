@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from wheeltrain.errors import StepFailed
+from wheeltrain.errors import StepFailed, UsageError
 
 __all__ = ["write_atomic"]
 
@@ -15,7 +15,13 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file beside it, renamed into place once
     it is whole: the file is either its old self or the new one. Text is encoded first, so an
     encoding error changes nothing."""
-    body = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        body = data.encode("utf-8") if isinstance(data, str) else data
+    except UnicodeEncodeError:
+        raise UsageError(
+            f"{path.name}: the text to write holds bytes that are not UTF-8 (an argument "
+            "given in another encoding?): nothing was written"
+        ) from None
     folder = path.parent if str(path.parent) else Path()
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from wheeltrain.adapters.files import write_atomic
 from wheeltrain.core.settings import Location
 from wheeltrain.core.stamping import read_variable, set_toml_string, set_variable
-from wheeltrain.errors import ConfigError, StepFailed
+from wheeltrain.errors import ConfigError, StepFailed, UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -72,6 +73,13 @@ def stamp(root: Path, places: Sequence[Location], version: str) -> list[Path]:
                 updates[path] = set_variable(text, place.key, version)
         except StepFailed as exc:
             raise StepFailed(f"cannot stamp {place}: {exc}") from None
+    for text in updates.values():  # every text encodes before the first file changes
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UsageError(
+                "the version to stamp holds bytes that are not UTF-8: nothing was written"
+            ) from None
     for path, text in updates.items():
-        path.write_text(text, encoding="utf-8")
+        write_atomic(path, text)
     return list(updates)

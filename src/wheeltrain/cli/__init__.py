@@ -107,10 +107,36 @@ def main(argv: Sequence[str] | None = None, prog: str = "wheeltrain") -> int:
         return _main(argv, prog)
 
 
+def _text_arguments(words: Sequence[str]) -> None:
+    """Every argument is text: bytes that were not UTF-8 (kept by Python as surrogates) are
+    bad input, refused before any work, never written into a file half-way."""
+    for number, word in enumerate(words, 1):
+        try:
+            word.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = word.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+            raise UsageError(
+                f"argument {number} ({shown[:60]}) holds bytes that are not UTF-8: give it as "
+                "UTF-8 text"
+            ) from None
+
+
+def _replace_unshowable() -> None:
+    """Output never fails on the terminal's encoding (a C locale, PYTHONIOENCODING=ascii):
+    what it cannot show is replaced."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="replace")
+
+
 def _main(argv: Sequence[str] | None, prog: str) -> int:
+    _replace_unshowable()
     parser = build_parser(prog, _modules_for(argv))
     try:
         words = list(sys.argv[1:] if argv is None else argv)
+        _text_arguments(words)
         if words.count("--") > 1:  # argparse hands an empty list to a positional then
             raise UsageError(f"'--' may appear once (see `{prog} --help`)")
         args = parser.parse_args(argv)

@@ -6,6 +6,7 @@ import argparse
 import os
 from typing import Any
 
+from wheeltrain.adapters.files import write_atomic
 from wheeltrain.cli._output import emit, out_folder
 from wheeltrain.errors import StepFailed, UsageError
 
@@ -42,8 +43,8 @@ def cmd_notify(args: argparse.Namespace) -> int:
         raise UsageError("--results holds no failed or cancelled job: nothing to report")
     if args.out:
         out = out_folder(args.out, "--out")
-        (out / "title.txt").write_text(report.title + "\n", encoding="utf-8")
-        (out / "body.md").write_text(report.body, encoding="utf-8")
+        write_atomic(out / "title.txt", report.title + "\n")
+        write_atomic(out / "body.md", report.body)
     posted, problems = [], []
     for service, variable in WEBHOOK_ENV.items():
         url = os.environ.get(variable, "").strip()

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from wheeltrain.adapters.files import write_atomic
 from wheeltrain.adapters.project import load_project
 from wheeltrain.cli._matrix import load_config
 from wheeltrain.cli._output import emit
@@ -287,7 +288,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     text = render_page(rows, config, client.where, receipts)  # drawn before anything is written
     page = out_folder(args.out, "--out") / "index.html"
     try:
-        page.write_text(text, encoding="utf-8")
+        write_atomic(page, text)
     except OSError as exc:
         raise StepFailed(f"cannot write {page}: {exc.strerror or exc}") from None
     kinds = ", ".join(

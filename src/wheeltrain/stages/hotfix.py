@@ -11,6 +11,7 @@ from typing import Any
 from packaging.version import Version
 
 from wheeltrain.adapters import stamp
+from wheeltrain.adapters.files import write_atomic
 from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.project import load_project
 from wheeltrain.core.changelog import insert_section
@@ -148,9 +149,7 @@ def release(
         written = stamp.stamp(git.root, places, plan.version)
         target = git.root / changelog_path
         old = target.read_text(encoding="utf-8") if target.exists() else None
-        target.write_text(
-            insert_section(old, changelog_section(plan, date), flag), encoding="utf-8"
-        )
+        write_atomic(target, insert_section(old, changelog_section(plan, date), flag))
         files = sorted({str(p.relative_to(git.root)) for p in [*written, target]})
         git.add(files)
         git.commit(f"{settings.release_message(plan.version)}\n\n{plan.notes}")

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import tomlkit
 
+from wheeltrain.adapters.files import write_atomic
 from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.project import load_project
 from wheeltrain.core.config import canonical_name
 from wheeltrain.core.tags import tag_name
 from wheeltrain.core.triggers import starts_on_tag
-from wheeltrain.errors import ConfigError, WheeltrainError
+from wheeltrain.errors import ConfigError, UsageError, WheeltrainError
 
 __all__ = ["PROFILES", "InitReport", "init", "render_files", "trusted_publishers"]
 
@@ -103,6 +104,16 @@ class InitReport:
             "found": self.found,
             "todo": self.todo,
         }
+
+
+def _encodable(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(
+            "an argument holds bytes that are not UTF-8 (given in another encoding?): "
+            "nothing was written"
+        ) from None
 
 
 def _starts_on_tag(text: str, tag: str) -> bool:
@@ -335,13 +346,16 @@ def init(
         if config
         else None
     )
+    # every text is encoded before the first file changes, and each file is replaced whole
+    for text in [*writes.values(), pyproject_text or ""]:
+        _encodable(text)
     for rel, text in writes.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_atomic(path, text)
         report.written.append(rel)
     if pyproject_text is not None:
-        (root / "pyproject.toml").write_text(pyproject_text, encoding="utf-8")
+        write_atomic(root / "pyproject.toml", pyproject_text)
     _findings(root, git, project.name, workflows, tag_workflows, report)
     return report
 

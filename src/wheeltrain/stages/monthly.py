@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from packaging.version import Version
 
+from wheeltrain.adapters.files import write_atomic
 from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.project import load_project
 from wheeltrain.core.changelog import insert_section
@@ -312,13 +313,13 @@ def release(
         if follows:
             if templated:
                 prepared.parent.mkdir(parents=True, exist_ok=True)
-                prepared.write_text(text, encoding="utf-8")
+                write_atomic(prepared, text)
             semrel.stamp_and_tag(git.root, plan.level if plan.forced else None)
         else:
             written = stamp.stamp(git.root, settings.locations, plan.next_version)
             target = git.root / settings.changelog_file
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+            write_atomic(target, text)
             git.add(sorted({str(p.relative_to(git.root)) for p in [*written, target]}))
             git.commit(f"{settings.release_message(plan.next_version)}\n\n{plan.notes}")
             git.tag_annotated(plan.next_tag, f"{plan.next_tag}\n\n{plan.notes}")

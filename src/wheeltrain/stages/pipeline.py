@@ -17,6 +17,7 @@ from pathlib import Path
 from packaging.version import Version
 
 from wheeltrain.adapters import builder
+from wheeltrain.adapters.files import write_atomic
 from wheeltrain.adapters.index import IndexClient
 from wheeltrain.adapters.index import IndexFile as IndexFileT
 from wheeltrain.core.config import TrainConfig, Variant, canonical_name
@@ -224,7 +225,7 @@ def fetch_published(
             raise StepFailed(f"{item.filename}: the download does not match the index's sha256")
         folder = dest / by_dist[key[0]]
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / item.filename).write_bytes(body)
+        write_atomic(folder / item.filename, body)
         written.append(folder / item.filename)
     return written
 
