@@ -89,3 +89,22 @@ def test_a_write_that_fails_leaves_the_old_file_and_no_temporary(
     monkeypatch.undo()
     write_atomic(target, "new\n")
     assert target.read_text() == "new\n" and oct(target.stat().st_mode & 0o777) == "0o644"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("verify", "demo", "0.4.0", "--timeout", "1e308"),
+        ("verify", "demo", "0.4.0", "--timeout", "nan"),
+        ("verify", "demo", "0.4.0", "--timeout", "0"),
+        ("verify", "--all-variants", "0.4.0", "--wait", "inf"),
+        ("verify", "--all-variants", "0.4.0", "--wait", "-1"),
+        ("verify", "demo", "0.4.0", "--retries", "99999999999999999999"),
+        ("publish", "dist", "--version", "0.4.0", "--repository", "pypi", "--timeout", "-inf"),
+        ("receipt", "0.4.0", "--no-attestations", "--wait", "NaN"),
+    ],
+)
+def test_numbers_are_finite_and_in_range_before_anything_runs(argv: tuple[str, ...]) -> None:
+    from wheeltrain.cli import main
+
+    assert main(list(argv)) == 2

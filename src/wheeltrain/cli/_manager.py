@@ -10,7 +10,7 @@ from typing import Any
 from wheeltrain.adapters import stamp
 from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.project import Project, load_project
-from wheeltrain.cli._output import emit
+from wheeltrain.cli._output import emit, retries, seconds, timeout
 from wheeltrain.core import tags as tagsmod
 from wheeltrain.core.changelog import render_notes
 from wheeltrain.core.config import ARCHS, EVENTS
@@ -99,7 +99,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--dist", help="with --all-variants: compare sha256 with the files built here")
     p.add_argument(
         "--wait",
-        type=float,
+        type=seconds,
         default=0.0,
         metavar="SECONDS",
         help="with --all-variants: keep asking until the release is complete or SECONDS pass "
@@ -111,9 +111,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="does the index still hold exactly what this receipt (`wheeltrain receipt --out`) "
         "says: every file, with its sha256, none yanked, none added",
     )
-    p.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
+    p.add_argument("--timeout", type=timeout, default=10.0, help="seconds per request (default 10)")
     p.add_argument(
-        "--retries", type=int, default=2, help="retries after a transient failure (default 2)"
+        "--retries", type=retries, default=2, help="retries after a transient failure (default 2)"
     )
     p.set_defaults(handler=cmd_verify)
 

@@ -53,6 +53,36 @@ class ArgumentParser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
+def seconds(text: str) -> float:
+    """A number of seconds from 0 to a day: finite (no nan, no inf), never negative."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86_400:  # nan and inf fail both comparisons
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 86400")
+    return value
+
+
+def timeout(text: str) -> float:
+    """A timeout: more than 0 seconds, at most a day."""
+    value = seconds(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a timeout: give more than 0 seconds")
+    return value
+
+
+def retries(text: str) -> int:
+    """How many times to try again: a whole number from 0 to 100."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of retries from 0 to 100")
+    return value
+
+
 def github_output(values: dict[str, str]) -> None:
     """Append ``values`` to the file named by ``$GITHUB_OUTPUT`` (a step's outputs).
 

@@ -19,7 +19,7 @@ from wheeltrain.cli._matrix import (
     load_config,
     selected,
 )
-from wheeltrain.cli._output import emit, out_folder
+from wheeltrain.cli._output import emit, out_folder, retries, timeout
 from wheeltrain.core.versioning import validate_for_release
 from wheeltrain.errors import StepFailed, UsageError
 from wheeltrain.stages.publish import CapacityExceeded
@@ -48,8 +48,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="where to read what the index has (default: derived from the upload URL)",
     )
-    p.add_argument("--retries", type=int, default=3, help="retries per file (default 3)")
-    p.add_argument("--timeout", type=float, default=300.0, help="seconds per upload (default 300)")
+    p.add_argument("--retries", type=retries, default=3, help="retries per file (default 3)")
+    p.add_argument(
+        "--timeout", type=timeout, default=300.0, help="seconds per upload (default 300)"
+    )
     p.add_argument(
         "--dry-run",
         action="store_true",

@@ -10,7 +10,7 @@ from typing import Any
 from wheeltrain.adapters.files import write_atomic
 from wheeltrain.adapters.project import load_project
 from wheeltrain.cli._matrix import load_config
-from wheeltrain.cli._output import emit
+from wheeltrain.cli._output import emit, timeout
 from wheeltrain.errors import StepFailed, UsageError
 
 
@@ -96,7 +96,7 @@ def _index_args(p: argparse.ArgumentParser) -> None:
         choices=("pypi", "testpypi"),
         help="a known index (default: pypi, read through its JSON API)",
     )
-    p.add_argument("--timeout", type=float, default=20.0, help=argparse.SUPPRESS)
+    p.add_argument("--timeout", type=timeout, default=20.0, help=argparse.SUPPRESS)
 
 
 def _count(text: str) -> int:
