@@ -184,6 +184,8 @@ def cmd_receipt(args: argparse.Namespace) -> int:
             f"receipt of {result.version} incomplete: {len(result.problems)} problem(s) on "
             f"{result.index}:\n" + "\n".join(f"  {p}" for p in result.problems)
         )
+    if not result.complete and lines:
+        lines.insert(0, "the files the index lists, and who signed each:")
     if out is not None:
         lines.append(f"receipt written to {out}")
     emit(
