@@ -124,3 +124,65 @@ def test_init_writes_dependabot_for_the_pins_and_keeps_an_existing_one(
     assert any(
         item.startswith(".github/dependabot.yml exists and was kept") for item in report["todo"]
     )
+
+
+MOONCAKE_RELEASE = """\
+name: Release
+on:
+  push:
+    tags: ['v*']
+jobs:
+  publish:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: pypa/gh-action-pypi-publish@release/v1
+        with:
+          password: ${{ secrets.PYPI_API_TOKEN }}
+"""
+MANUAL_IMAGE = """\
+name: Publish master image
+on: workflow_dispatch
+jobs:
+  image:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: docker/build-push-action@v6
+        with:
+          tags: ghcr.io/kvcache-ai/mooncake:latest
+"""
+
+
+def test_a_project_workflow_with_a_templates_name_is_kept_byte_for_byte_and_named(
+    tmp_path: Path, cli: Cli
+) -> None:
+    """Mooncake's own release.yaml (tag-triggered, publishes with an API token) is never
+    replaced, also with --force; a workflow run by hand whose docker step has a `tags:` key
+    starts on no tag; --force says what it replaces and keeps a copy."""
+    repo = GitRepo.create(
+        tmp_path / "r",
+        pyproject="[project]\nname = 'mooncake-transfer-engine'\nversion = '0.3.13'\n",
+    )
+    flows = repo.root / ".github" / "workflows"
+    flows.mkdir(parents=True)
+    (flows / "release.yaml").write_text(MOONCAKE_RELEASE)
+    (flows / "publish-master-image.yaml").write_text(MANUAL_IMAGE)
+    report = cli("init", "--no-lock", "--json", "--project", str(repo.root)).json()
+    assert (flows / "release.yaml").read_bytes() == MOONCAKE_RELEASE.encode()
+    assert any(
+        n.startswith(".github/workflows/release.yaml is the project's own workflow: kept byte")
+        for n in report["notes"]
+    ), report["notes"]
+    assert report["found"]["workflows a release tag starts"] == [".github/workflows/release.yaml"]
+    assert report["found"]["workflows using a PyPI API token"] == [".github/workflows/release.yaml"]
+    # with --force wheeltrain's tag release is added under its own name, the project's kept
+    forced = cli("init", "--no-lock", "--force", "--json", "--project", str(repo.root)).json()
+    assert (flows / "release.yaml").read_bytes() == MOONCAKE_RELEASE.encode()
+    assert ".github/workflows/wheeltrain-release.yaml" in forced["written"]
+    monthly = (flows / "monthly-release.yaml").read_text()
+    assert "workflows: monthly-release.yaml wheeltrain-release.yaml" in monthly
+    # a file wheeltrain wrote, changed by hand, is replaced by --force and kept beside it
+    (flows / "monthly-release.yaml").write_text(monthly + "# edited\n")
+    again = cli("init", "--no-lock", "--force", "--json", "--project", str(repo.root)).json()
+    assert any("replaced .github/workflows/monthly-release.yaml" in n for n in again["notes"])
+    kept = flows / "monthly-release.yaml.before-wheeltrain"
+    assert kept.read_text().endswith("# edited\n")

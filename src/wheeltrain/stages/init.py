@@ -106,6 +106,37 @@ class InitReport:
         }
 
 
+#: What every workflow wheeltrain writes carries: a file without it is the project's own.
+_OURS = ("./.github/actions/wheeltrain-", "Written by `wheeltrain init`")
+
+
+def _beside_project_workflows(root: Path, files: dict[str, str]) -> dict[str, str]:
+    """A project workflow that has a template's name is never replaced: the template is
+    written as ``wheeltrain-<name>`` instead, and the other templates name it so (the
+    receipt's list of publishing workflows). Returns {the project's file: wheeltrain's}."""
+    renamed: dict[str, str] = {}
+    for rel in sorted(files):
+        if not rel.startswith(".github/workflows/"):
+            continue
+        path = root / rel
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if any(mark in text for mark in _OURS):
+            continue
+        mine = rel.replace(".github/workflows/", ".github/workflows/wheeltrain-", 1)
+        files[mine] = files.pop(rel)
+        renamed[rel] = mine
+    if renamed:
+        names = {Path(a).name: Path(b).name for a, b in renamed.items()}
+        pattern = re.compile(r"^(\s*workflows: )(.*)$", re.MULTILINE)
+        for rel, text in files.items():
+            files[rel] = pattern.sub(
+                lambda m: m[1] + " ".join(names.get(w, w) for w in m[2].split()), text
+            )
+    return renamed
+
+
 def _encodable(text: str) -> None:
     try:
         text.encode("utf-8")
@@ -137,8 +168,11 @@ def _workflow_texts(root: Path, ours: set[str]) -> dict[str, str]:
     texts = {}
     for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
         rel = str(path.relative_to(root))
-        if rel not in ours and path.is_file():
-            texts[rel] = path.read_text(encoding="utf-8", errors="replace")
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if rel not in ours or not any(mark in text for mark in _OURS):
+            texts[rel] = text
     return texts
 
 
@@ -291,14 +325,20 @@ def init(
     report = InitReport()
     settings = project.settings
     files = render_files(install, settings.changelog_file)
+    renamed = _beside_project_workflows(root, files)
     workflows = _workflow_texts(root, set(files))
     example_tag = tag_name(settings.tag_format, project.version)
     tag_workflows = [rel for rel, text in workflows.items() if _starts_on_tag(text, example_tag)]
     if tag_workflows and not force:
-        files.pop(".github/workflows/release.yaml")
+        files.pop(renamed.get(".github/workflows/release.yaml", ".github/workflows/release.yaml"))
         report.notes.append(
             f"{', '.join(tag_workflows)} already release pushed tags: kept as they are, so "
             "release.yaml was not added (--force adds it; then disable the old trigger)"
+        )
+    for theirs, mine in renamed.items():
+        report.notes.append(
+            f"{theirs} is the project's own workflow: kept byte for byte (also with --force)"
+            + (f"; wheeltrain's goes to {mine}" if mine in files else "")
         )
     # Decide every write before making any.
     writes: dict[str, str] = {}
@@ -352,6 +392,11 @@ def init(
     for rel, text in writes.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_file() and path.read_bytes() != text.encode("utf-8"):
+            # --force: what it replaces is said, and kept beside it
+            kept = path.with_name(path.name + ".before-wheeltrain")
+            write_atomic(kept, path.read_bytes())
+            report.notes.append(f"replaced {rel}; the file it was is kept as {kept.name}")
         write_atomic(path, text)
         report.written.append(rel)
     if pyproject_text is not None:
