@@ -1,6 +1,7 @@
-"""The push step of the monthly and hotfix workflows, run as written (bash, git) against a
-real bare origin: it pushes the prepared release only onto the tip it was prepared on, stops
-in one line when the branch moved, and a re-run never pushes a stale commit."""
+"""The push and merge-back steps of the monthly workflow, run as written (bash, git) against a
+real bare origin: the release goes out as its tag and its own branch, whatever happens on
+main meanwhile; a re-run goes on; a tag on another commit stops it in one line; the release
+commit then reaches main by fast-forward, or by one pull request when main moved."""
 
 from __future__ import annotations
 
@@ -87,35 +88,100 @@ def someone_pushes(tmp_path: Path, origin: Path, name: str) -> str:
     return git(other, "rev-parse", "HEAD")
 
 
-def test_the_release_is_pushed_onto_the_tip_it_was_prepared_on(
+def test_the_release_is_pushed_as_its_tag_and_branch_never_onto_main(
     tmp_path: Path, origin: Path
 ) -> None:
+    before = git(origin, "rev-parse", "main")
     job = prepare(tmp_path, origin)
     result = run_push(job, origin)
     assert result.returncode == 0, result.stdout + result.stderr
     release = git(origin, "rev-parse", "v0.2.0^{commit}")
-    assert git(origin, "rev-parse", "main") == release
-    # a re-run of the job (the publish after it failed) pushes nothing stale and succeeds
+    assert git(origin, "rev-parse", "release/v0.2.0") == release
+    assert git(origin, "rev-parse", "main") == before  # main is merge-back's, later
+    # a re-run of the job (the publish after it failed) pushes nothing and goes on
     again = run_push(job, origin)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert "holds the release commit already" in again.stdout
-    # and still after others pushed on top of the release
-    newer = someone_pushes(tmp_path, origin, "later")
-    third = run_push(job, origin)
-    assert third.returncode == 0, third.stdout + third.stderr
-    assert git(origin, "rev-parse", "main") == newer
+    assert "origin has v0.2.0 at the release commit already" in again.stdout
 
 
 @pytest.mark.fault
-def test_a_branch_that_moved_stops_the_push_in_one_line(tmp_path: Path, origin: Path) -> None:
+def test_a_main_that_moved_meanwhile_changes_nothing_for_the_push(
+    tmp_path: Path, origin: Path
+) -> None:
     job = prepare(tmp_path, origin)
     moved = someone_pushes(tmp_path, origin, "meanwhile")
     result = run_push(job, origin)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert git(origin, "rev-parse", "main") == moved
+    assert git(origin, "tag") == "v0.2.0"
+
+
+@pytest.mark.fault
+def test_a_tag_on_another_commit_stops_the_push_in_one_line(tmp_path: Path, origin: Path) -> None:
+    job = prepare(tmp_path, origin)
+    other = tmp_path / "other-tag"
+    git(tmp_path, "clone", "-q", str(origin), str(other))
+    git(other, "-c", "user.name=O", "-c", "user.email=o@e", "tag", "-a", "v0.2.0", "-m", "x")
+    git(other, "push", "-q", "origin", "v0.2.0")
+    theirs = git(origin, "rev-parse", "v0.2.0^{commit}")
+    result = run_push(job, origin)
     assert result.returncode == 1
     errors = [line for line in result.stdout.splitlines() if line.startswith("::error::")]
-    assert len(errors) == 1
-    assert "main moved since the release was prepared" in errors[0]
-    assert f"now at {moved[:12]}" in errors[0]
-    assert "run the workflow again to release from the new tip" in errors[0]
-    assert git(origin, "rev-parse", "main") == moved  # nothing was pushed
-    assert git(origin, "tag") == ""
+    assert errors == [
+        "::error::origin has a tag v0.2.0 on another commit: nothing was pushed; delete that "
+        "tag or release the next version"
+    ]
+    assert git(origin, "rev-parse", "v0.2.0^{commit}") == theirs
+    assert "release/v0.2.0" not in git(origin, "branch", "--list")
+
+
+def merge_back(tmp_path: Path, origin: Path) -> subprocess.CompletedProcess[str]:
+    steps = load(ROOT / ".github" / "workflows" / "monthly-release.yaml")["jobs"]["merge-back"][
+        "steps"
+    ]
+    script = overlay(
+        "monthly-release.yaml",
+        str(next(s["run"] for s in steps if s.get("name", "").startswith("Bring the release"))),
+    )
+    work = tmp_path / f"merge-back-{len(list(tmp_path.glob('merge-back-*')))}"
+    work.mkdir()
+    standins = ROOT / "tests" / "support" / "act" / "bin"
+    env = {
+        **os.environ,
+        "TAG": "v0.2.0",
+        "BRANCH": "main",
+        "GH_TOKEN": "unused",
+        "GH_REPO": "example/project",
+        "GITHUB_REPOSITORY": "example/project",
+        "WHEELTRAIN_ACT_ORIGIN": str(origin),
+        "WHEELTRAIN_ACT_ARTIFACTS": str(tmp_path / "artifacts"),
+        "PATH": os.pathsep.join([str(standins), os.environ["PATH"]]),
+    }
+    return subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", script], cwd=work, env=env, capture_output=True, text=True
+    )
+
+
+def test_merge_back_fast_forwards_an_unmoved_main(tmp_path: Path, origin: Path) -> None:
+    job = prepare(tmp_path, origin)
+    assert run_push(job, origin).returncode == 0
+    done = merge_back(tmp_path, origin)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "main fast-forwarded to v0.2.0" in done.stdout
+    assert git(origin, "rev-parse", "main") == git(origin, "rev-parse", "v0.2.0^{commit}")
+    again = merge_back(tmp_path, origin)
+    assert again.returncode == 0 and "main has v0.2.0 already" in again.stdout
+
+
+@pytest.mark.fault
+def test_merge_back_opens_one_pull_request_when_main_moved(tmp_path: Path, origin: Path) -> None:
+    job = prepare(tmp_path, origin)
+    assert run_push(job, origin).returncode == 0
+    moved = someone_pushes(tmp_path, origin, "meanwhile")
+    done = merge_back(tmp_path, origin)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert git(origin, "rev-parse", "main") == moved  # never pushed over
+    again = merge_back(tmp_path, origin)
+    assert "a pull request from release/v0.2.0 into main is open already" in again.stdout
+    prs = (tmp_path / "artifacts" / "gh-prs.jsonl").read_text().splitlines()
+    assert len(prs) == 1 and '"head": "release/v0.2.0"' in prs[0]

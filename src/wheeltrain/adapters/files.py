@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wheeltrain.errors import StepFailed, UsageError
+
+if TYPE_CHECKING:  # pathlib and tempfile are imported when a file is written: `plan` writes none
+    from pathlib import Path
 
 __all__ = ["write_atomic"]
 
@@ -15,6 +17,9 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file beside it, renamed into place once
     it is whole: the file is either its old self or the new one. Text is encoded first, so an
     encoding error changes nothing."""
+    import tempfile
+    from pathlib import Path
+
     try:
         body = data.encode("utf-8") if isinstance(data, str) else data
     except UnicodeEncodeError:
