@@ -8,22 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from wheeltrain.cli._output import emit
+from wheeltrain.cli._output import emit, seconds, timeout
 from wheeltrain.core.config import ARCHS, EVENTS
 from wheeltrain.errors import UsageError
 
 #: What a known index's simple API is (PyPI's file list with PEP 740 provenance URLs)
 SIMPLE = {"pypi": "https://pypi.org/simple/", "testpypi": "https://test.pypi.org/simple/"}
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 86_400:  # nan and inf fail both comparisons
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 86400")
-    return value
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -93,7 +83,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--wait",
-        type=_seconds,
+        type=seconds,
         default=300.0,
         metavar="SECONDS",
         help="how long to wait for files the index does not list yet (default 300)",
@@ -105,9 +95,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "refreshing it over the network",
     )
     p.add_argument("--out", metavar="FILE", help="write the receipt (JSON) here")
-    p.add_argument(
-        "--timeout", type=_seconds, default=20.0, help="seconds per request (default 20)"
-    )
+    p.add_argument("--timeout", type=timeout, default=20.0, help="seconds per request (default 20)")
     p.set_defaults(handler=cmd_receipt)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from wheeltrain.adapters.files import write_atomic
 from wheeltrain.adapters.project import load_project
 from wheeltrain.cli._matrix import load_config
-from wheeltrain.cli._output import emit, timeout
+from wheeltrain.cli._output import emit, seconds, timeout
 from wheeltrain.errors import StepFailed, UsageError
 
 
@@ -50,14 +50,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     _index_args(p)
     p.add_argument(
         "--wait",
-        type=_seconds,
+        type=seconds,
         default=900.0,
         metavar="SECONDS",
         help="how long to watch for the yank (default: 900; 0 asks once)",
     )
     p.add_argument(
         "--interval",
-        type=_seconds,
+        type=seconds,
         default=15.0,
         metavar="SECONDS",
         help="how often to ask the index (default: 15)",
@@ -106,16 +106,6 @@ def _count(text: str) -> int:
         value = 0
     if not 1 <= value <= 100_000:
         raise argparse.ArgumentTypeError(f"{text!r} is not a count from 1 to 100000")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 86_400:  # nan fails both comparisons
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 86400")
     return value
 
 
