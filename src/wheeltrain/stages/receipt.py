@@ -20,8 +20,7 @@ from wheeltrain.adapters import attest
 from wheeltrain.adapters.files import write_atomic
 from wheeltrain.adapters.index import IndexClient, IndexFile
 from wheeltrain.core.config import TrainConfig
-from wheeltrain.core.filenames import InvalidFilename, parse_filename
-from wheeltrain.core.matrix import BuildTarget, ExpectedFile, expected_files
+from wheeltrain.core.matrix import BuildTarget, expected_files
 from wheeltrain.core.receipt import (
     ExpectedPublisher,
     Identity,
@@ -31,6 +30,7 @@ from wheeltrain.core.receipt import (
     parse_receipt,
 )
 from wheeltrain.errors import UsageError
+from wheeltrain.stages.pipeline import published_files
 
 __all__ = [
     "check_receipt",
@@ -52,22 +52,6 @@ def _quiet(_: str) -> None:
 
 def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _listing(
-    client: IndexClient, wanted: Sequence[ExpectedFile], version: str
-) -> dict[tuple[str, str, str | None, str | None], IndexFile]:
-    keys = {f.key for f in wanted}
-    found: dict[tuple[str, str, str | None, str | None], IndexFile] = {}
-    for dist in sorted({f.key[0] for f in wanted}):
-        for item in client.files(dist, version) or []:
-            try:
-                key = parse_filename(item.filename).key
-            except InvalidFilename:
-                continue
-            if key in keys:
-                found[key] = item
-    return found
 
 
 def make_receipt(
@@ -93,7 +77,7 @@ def make_receipt(
         raise UsageError(f"the {event} release of {version} has no file of the kinds asked for")
     deadline = time.monotonic() + max(0.0, wait)
     while True:
-        listed = _listing(client, wanted, version)
+        listed = published_files(client, config, targets, version)
         pending = [f for f in wanted if f.key not in listed]
         if not pending or time.monotonic() >= deadline:
             break
