@@ -18,7 +18,7 @@ from wheeltrain.core.changelog import insert_section
 from wheeltrain.core.hotfix import HotfixPlan, changelog_section, hotfix_branch, plan_hotfix
 from wheeltrain.core.tags import line_tags, release_tags, tag_name
 from wheeltrain.core.versioning import in_line, validate_for_release
-from wheeltrain.errors import ConfigError, StepFailed
+from wheeltrain.errors import ConfigError, StepFailed, UsageError
 from wheeltrain.stages.common import cut_at, origin_blocks
 
 __all__ = [
@@ -155,9 +155,9 @@ def release(
         git.commit(f"{settings.release_message(plan.version)}\n\n{plan.notes}")
         git.tag_annotated(plan.tag, f"{plan.tag}\n\n{plan.notes}")
         git.create_branch(plan.tracking_branch, "HEAD")
-    except (StepFailed, ConfigError, OSError) as exc:
+    except (StepFailed, UsageError, OSError) as exc:  # UsageError: ConfigError too
         _undo(git, before, plan)
-        kind = ConfigError if isinstance(exc, ConfigError) else StepFailed
+        kind = ConfigError if isinstance(exc, UsageError) else StepFailed
         raise kind(f"hotfix {plan.version} stopped, nothing was kept: {exc}") from None
     head = git.head()
     if push:

@@ -15,7 +15,7 @@ from wheeltrain.core.planning import MonthlyPlan, plan_monthly
 from wheeltrain.core.settings import ReleaseSettings
 from wheeltrain.core.tags import Cut, ReleaseTag, line_tags, release_tags, tag_name
 from wheeltrain.core.versioning import BumpLevel
-from wheeltrain.errors import ConfigError, StepFailed
+from wheeltrain.errors import ConfigError, StepFailed, UsageError
 from wheeltrain.stages.common import cut_at, origin_blocks, release_history
 
 if TYPE_CHECKING:
@@ -323,9 +323,9 @@ def release(
             git.add(sorted({str(p.relative_to(git.root)) for p in [*written, target]}))
             git.commit(f"{settings.release_message(plan.next_version)}\n\n{plan.notes}")
             git.tag_annotated(plan.next_tag, f"{plan.next_tag}\n\n{plan.notes}")
-    except (StepFailed, ConfigError, OSError) as exc:
+    except (StepFailed, UsageError, OSError) as exc:  # UsageError: ConfigError too
         _undo(git, before)
-        kind = ConfigError if isinstance(exc, ConfigError) else StepFailed
+        kind = ConfigError if isinstance(exc, UsageError) else StepFailed
         raise kind(f"release {plan.next_version} stopped, nothing was kept: {exc}") from None
     finally:
         prepared.unlink(missing_ok=True)
