@@ -25,7 +25,7 @@ from pathlib import Path
 import tomlkit
 
 from wheeltrain.adapters import container
-from wheeltrain.adapters.proc import last_line, run
+from wheeltrain.adapters.proc import last_line, run, run_logged
 from wheeltrain.core.config import Variant
 from wheeltrain.core.matrix import BuildTarget, cibw_environment
 from wheeltrain.errors import ConfigError, StepFailed
@@ -54,8 +54,9 @@ TOP_LEVEL_IGNORE = frozenset(
         ".ruff_cache",
     }
 )
-#: What is left out at every level: caches and egg-info.
-EVERYWHERE_IGNORE = shutil.ignore_patterns("*.egg-info", "__pycache__")
+#: What is left out at every level: caches, egg-info, and a submodule's ``.git`` link file
+#: (it names a folder of the original checkout that the copy does not have).
+EVERYWHERE_IGNORE = shutil.ignore_patterns("*.egg-info", "__pycache__", ".git")
 
 
 def copy_ignore(root: Path) -> Callable[[str, list[str]], set[str]]:
@@ -269,6 +270,35 @@ class BuildReport:
         }
 
 
+#: Where a compiler cache lives inside a build container.
+CONTAINER_CACHE = "/wheeltrain-cache"
+
+
+def compiler_cache_dir(variant: Variant, arch: str) -> Path:
+    """The host folder of ``variant``'s compiler cache on ``arch``, shared by its CPython
+    builds: ``$WHEELTRAIN_CACHE_DIR/ccache/<variant>-<arch>`` (default ``~/.cache/wheeltrain``),
+    the folder the generated workflows keep between runs."""
+    base = os.environ.get("WHEELTRAIN_CACHE_DIR") or str(Path.home() / ".cache" / "wheeltrain")
+    return Path(base) / "ccache" / f"{variant.name}-{arch}"
+
+
+def compiler_cache_env(variant: Variant, cache: str, basedir: str) -> list[tuple[str, str]]:
+    """The environment that routes CMake's C, C++ and CUDA compiles through ccache with the
+    cache at ``cache``; paths under ``basedir`` are hashed relative, so the per-CPython build
+    folders of one source tree share their objects."""
+    if variant.compiler_cache != "ccache":
+        return []
+    return [
+        ("CCACHE_DIR", cache),
+        ("CCACHE_BASEDIR", basedir),
+        ("CCACHE_NOHASHDIR", "1"),
+        ("CCACHE_MAXSIZE", "5G"),
+        ("CMAKE_C_COMPILER_LAUNCHER", "ccache"),
+        ("CMAKE_CXX_COMPILER_LAUNCHER", "ccache"),
+        ("CMAKE_CUDA_COMPILER_LAUNCHER", "ccache"),
+    ]
+
+
 def _env(variant: Variant, arch: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update(dict(variant.environment_for(arch or platform.machine())))
@@ -289,6 +319,10 @@ def build_local(
     if python is None:
         raise StepFailed(f"CPython {target.python} is not installed here")
     env = _env(target.variant)
+    if target.variant.compiler_cache and shutil.which(target.variant.compiler_cache):
+        cache = compiler_cache_dir(target.variant, target.arch)
+        cache.mkdir(parents=True, exist_ok=True)
+        env.update(compiler_cache_env(target.variant, str(cache), str(copy)))
     # The raw wheel goes next to the copy, inside the same temporary folder, so that one
     # cleanup removes both, however the build ends (an interrupt included).
     raw_dir = copy.parent / f"wheel-{target.identifier}"
@@ -371,6 +405,12 @@ def cibuildwheel_env(
     env = container.engine_env(engine, _env(variant))
     extra_env = list(variant.environment_for(target.arch))
     mounts: list[str] = []
+    if variant.compiler_cache:
+        cache = compiler_cache_dir(variant, target.arch)
+        cache.mkdir(parents=True, exist_ok=True)
+        mounts += ["-v", f"{cache.resolve()}:{CONTAINER_CACHE}"]
+        extra_env += compiler_cache_env(variant, CONTAINER_CACHE, "/project")
+        progress(f"compiler cache: {cache} (ccache, shared by the {target.arch} CPythons)")
     where = image
     if not image_available(engine, image):
         image, prefixes = container.builder_image(progress=progress)
@@ -387,7 +427,7 @@ def cibuildwheel_env(
         env["CIBW_AUDIT_COMMAND_LINUX"] = ""
     else:
         args = (
-            ("--network=host", *owner)
+            ("--network=host", *mounts, *owner)
             if engine == "docker"
             else container.create_args({}, [*mounts, *owner])
         )
@@ -410,6 +450,34 @@ def cibuildwheel_env(
         if setting:
             env[key] = setting
     return env, where
+
+
+class BuildProgress:
+    """Turns a long build's output into a few progress lines: cibuildwheel's steps as they
+    start and end, and the compiler's percentage at most once a minute."""
+
+    _STEP = re.compile(r"^\s*(Building cp|Running before|Repairing wheel|Testing wheel|✓ )")
+    _PERCENT = re.compile(r"^\[\s*(\d+)%\]")
+
+    def __init__(self, label: str, progress: Callable[[str], None], every: float = 60.0) -> None:
+        import time
+
+        self.label = label
+        self.progress = progress
+        self.every = every
+        self.clock = time.monotonic
+        self.start = self.clock()
+        self.last = self.start
+
+    def __call__(self, line: str) -> None:
+        text = line.strip()
+        now = self.clock()
+        if self._STEP.match(text):
+            self.progress(f"  [{self.label} {now - self.start:5.0f} s] {text[:100]}")
+            self.last = now
+        elif (m := self._PERCENT.match(text)) and now - self.last >= self.every:
+            self.progress(f"  [{self.label} {now - self.start:5.0f} s] compiling: {m[1]} %")
+            self.last = now
 
 
 #: The newest CPython each cibuildwheel major version builds.
@@ -474,8 +542,10 @@ def build_cibuildwheel(
     progress(f"building {variant.name} {identifiers} with cibuildwheel in {where}")
     before = set(out.glob("*.whl"))
     out.mkdir(parents=True, exist_ok=True)
+    log = logs / f"{variant.name}-{label}.log"
+    progress(f"  the whole log, as it is written: {log}")
     try:
-        proc = run(
+        proc = run_logged(
             [
                 sys.executable,
                 "-m",
@@ -486,11 +556,12 @@ def build_cibuildwheel(
                 str(out.resolve()),
                 ".",
             ],
+            log,
             env=env,
             cwd=copy,  # cibuildwheel wants the package inside its working directory
-            check=False,
             timeout=7200,
             what=f"cibuildwheel {variant.name} {label}",
+            on_line=BuildProgress(f"{variant.name} {label}", progress),
             die_with_parent=True,  # a killed build leaves no cibuildwheel running
         )
     finally:
@@ -498,9 +569,6 @@ def build_cibuildwheel(
         # a timeout) it cannot, so its container is removed here
         if engine is not None:
             container.remove_owned(engine, token)
-    log = logs / f"{variant.name}-{label}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    log.write_text(proc.stdout + proc.stderr, encoding="utf-8")
     if proc.returncode != 0:
         tail = (proc.stdout + proc.stderr).rstrip().splitlines()[-LOG_TAIL:]
         progress(f"--- the last {len(tail)} lines of {log} ---")
@@ -557,11 +625,22 @@ def build_variant(
     progress: Callable[[str], None] = lambda _: None,
     builder: str | None = None,
     test: bool = False,
+    submodules: bool = False,
 ) -> BuildReport:
     """Build every target of ``variant`` this machine can build honestly into ``out``;
-    the others are reported as CI only."""
+    the others are reported as CI only. With ``submodules``, a checkout that lacks one of
+    the project's git submodules is refused before anything is copied."""
     import time
 
+    if submodules:
+        from wheeltrain.adapters.git import missing_submodules
+
+        missing = missing_submodules(project_root)
+        if missing:
+            raise ConfigError(
+                f"the submodule(s) {', '.join(missing)} are not checked out, and the build "
+                "needs them: run git submodule update --init --recursive"
+            )
     start = time.monotonic()
     report = BuildReport(variant.name)
     buildable = []

@@ -17,7 +17,8 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -34,6 +35,7 @@ __all__ = [
     "python_prefixes",
     "remove_orphans",
     "remove_owned",
+    "running_box",
 ]
 
 BUILDER_REPOSITORY = "localhost/wheeltrain-builder"
@@ -268,3 +270,25 @@ def builder_image(
         run([name, "rmi", "-f", base], env=env, check=False)
     progress(f"builder image: {image}")
     return image, prefixes
+
+
+@contextmanager
+def running_box(image: str, args: Sequence[str], *, token: str) -> Iterator[tuple[str, str]]:
+    """A container of ``image`` that waits for ``exec`` commands, started with ``args``
+    (mounts, limits), labelled as this process's and removed when the block ends however it
+    ends; yields (engine, container name)."""
+    name = engine()
+    if name is None:
+        raise StepFailed("no container engine answers: install docker or podman (with runc)")
+    box = f"wheeltrain-smoke-{os.getpid()}-{token}"
+    env = engine_env(name)
+    started = run(
+        [name, "run", "-d", "--name", box, *args, *owner_label(token), image, "sleep", "86400"],
+        env=env, check=False, timeout=300,
+    )  # fmt: skip
+    if started.returncode != 0:
+        raise StepFailed(f"the smoke container did not start: {last_line(started)}")
+    try:
+        yield name, box
+    finally:
+        run([name, "rm", "-f", box], env=env, check=False, timeout=120)

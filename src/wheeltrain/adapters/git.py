@@ -337,3 +337,16 @@ class Git:
 
     def tag_annotated(self, name: str, message: str) -> None:
         self._git("tag", "-a", name, "-F", "-", input_text=message)
+
+
+def missing_submodules(root: StrPath) -> list[str]:
+    """The submodule paths of the project at ``root`` that are not checked out (``git
+    submodule status`` marks them ``-``); a folder outside git has none to check."""
+    from pathlib import Path
+
+    if not (Path(root) / ".gitmodules").is_file():
+        return []
+    proc = run(["git", "-C", os.fspath(root), "submodule", "status"], check=False, timeout=60)
+    if proc.returncode != 0:
+        return []
+    return [line[1:].split()[1] for line in proc.stdout.splitlines() if line.startswith("-")]

@@ -13,7 +13,7 @@ from wheeltrain.errors import StepFailed, UsageError
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["last_line", "run", "start"]
+__all__ = ["last_line", "run", "run_logged", "start"]
 
 VERBOSE = os.environ.get("WHEELTRAIN_VERBOSE") == "1"
 
@@ -109,6 +109,58 @@ def start(
         raise StepFailed(
             f"{args[0]} is not installed or not on PATH: install it and retry"
         ) from None
+
+
+def run_logged(
+    args: Sequence[str],
+    log: Path,
+    *,
+    cwd: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+    what: str | None = None,
+    on_line: Callable[[str], None] = lambda _: None,
+    die_with_parent: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """Run a long command with its output (stdout and stderr, merged) written to ``log`` as it
+    comes, each line also handed to ``on_line`` (progress); returns the whole output as
+    ``stdout``. The log survives however the command ends."""
+    import threading
+    import time
+
+    log.parent.mkdir(parents=True, exist_ok=True)
+    proc = start(
+        args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        die_with_parent=die_with_parent,
+    )  # fmt: skip
+    lines: list[str] = []
+    timer: threading.Timer | None = None
+    if timeout is not None:
+        timer = threading.Timer(timeout, proc.kill)
+        timer.daemon = True
+        timer.start()
+    began = time.monotonic()
+    try:
+        if proc.stdout is None:  # pragma: no cover - start() was given PIPE
+            raise StepFailed(f"{what or args[0]} started without an output pipe")
+        with log.open("w", encoding="utf-8", errors="replace") as fh:
+            for raw in proc.stdout:
+                line = raw.decode("utf-8", errors="replace")
+                fh.write(line)
+                fh.flush()
+                lines.append(line)
+                on_line(line.rstrip("\n"))
+        code = proc.wait()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        if timer is not None:
+            timer.cancel()
+    if timeout is not None and time.monotonic() - began >= timeout and code < 0:
+        raise StepFailed(f"{what or args[0]} did not finish within {timeout:.0f} s; log: {log}")
+    return subprocess.CompletedProcess(list(args), code, "".join(lines), "")
 
 
 def _no_nul(args: Sequence[str]) -> None:

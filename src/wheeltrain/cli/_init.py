@@ -43,6 +43,19 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--branch", default="main", help="the release branch (default: main)")
     p.add_argument(
+        "--history",
+        action="store_true",
+        help="read what each distribution has really shipped from the index (PyPI unless "
+        "--history-index-url) and list every difference from the table it writes; without a "
+        "profile, the table follows the project's latest release",
+    )
+    p.add_argument(
+        "--history-index-url",
+        metavar="URL",
+        default="https://pypi.org/simple/",
+        help="the index --history reads (default: PyPI)",
+    )
+    p.add_argument(
         "--no-config", action="store_true", help="write the files only, leave pyproject.toml"
     )
     p.add_argument(
@@ -94,6 +107,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from wheeltrain.adapters.index import IndexClient
     from wheeltrain.stages.init import init
 
     root = Path(args.project)
@@ -105,6 +119,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         force=args.force,
         branch=args.branch,
         config=not args.no_config,
+        history=IndexClient(args.history_index_url) if args.history else None,
     )
     if not args.no_lock:
         _init_lock(root, install, args.lock_index_url, report, force=args.force)
@@ -113,7 +128,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     lines += [f"note: {note}" for note in report.notes]
     if report.found:
         lines += ["", "found in the repository:"]
-        lines += [f"  {what}: {', '.join(items)}" for what, items in report.found.items()]
+        for what, items in report.found.items():
+            if any(" " in item for item in items):  # sentences: one per line
+                lines += [f"  {what}:", *(f"    - {item}" for item in items)]
+            else:
+                lines.append(f"  {what}: {', '.join(items)}")
     lines += ["", "left for the maintainer:"]
     lines += [f"  {n}. {item}" for n, item in enumerate(report.todo, 1)]
     emit(args, "\n".join(lines), report.as_dict())

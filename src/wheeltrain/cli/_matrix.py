@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from wheeltrain.adapters.project import Project, load_project
 from wheeltrain.cli._output import emit
-from wheeltrain.core.config import ARCHS, EVENTS, TrainConfig, parse_config
+from wheeltrain.core.config import (
+    ARCHS,
+    EVENTS,
+    TrainConfig,
+    parse_assignment,
+    parse_config,
+    with_environment,
+)
 from wheeltrain.core.matrix import BuildTarget, expected_files
 from wheeltrain.core.versioning import validate_for_release
 from wheeltrain.errors import ConfigError, StepFailed, UsageError
@@ -133,6 +140,14 @@ def register_build_and_check(subparsers: Any, common: argparse.ArgumentParser) -
     p.add_argument("--version", help="the version to stamp (default: [project].version)")
     p.add_argument("--sdist", action="store_true", help="also build the sdist")
     p.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a build variable for this build only, over the variant's own value on every "
+        "architecture (repeat), e.g. to build without an option this machine cannot serve",
+    )
+    p.add_argument(
         "--test",
         action="store_true",
         help="test every wheel before keeping it: in a container, the variant's test-command "
@@ -176,7 +191,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     root = Path(args.project)
     project = load_project(root)
     config = load_config(project)
-    variant = config.variant(args.variant)
+    overrides = dict(parse_assignment(item) for item in args.env)
+    variant = with_environment(config.variant(args.variant), overrides)
     version = validate_for_release(args.version or project.version).canonical
     targets = build_targets(variant, args.python or (), args.arch or ())
     out = Path(args.out) / variant.name
@@ -189,6 +205,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         sdist=args.sdist,
         builder=args.builder,
         test=args.test,
+        submodules=config.submodules,
         progress=lambda line: None if args.json else print(line, file=sys.stderr, flush=True),
     )
     smoke_lines: list[str] = []

@@ -99,6 +99,24 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="take only the release's own files from --index-url and everything they need "
         "from this index (a nightly on TestPyPI: https://pypi.org/simple/)",
     )
+    p.add_argument(
+        "--find-links",
+        metavar="DIR",
+        help="also install from the files in DIR (built or downloaded wheels, before upload)",
+    )
+    p.add_argument(
+        "--container",
+        action="store_true",
+        help="test in a container (wheeltrain's local builder image) with nothing of this "
+        "machine but its CPythons: no CUDA library for a variant built without CUDA, this "
+        "machine's toolkit and the driver's link stub for a CUDA one",
+    )
+    p.add_argument(
+        "--system-packages",
+        action="store_true",
+        help="first install each variant's runtime-packages with apt-get (sudo when not "
+        "root), as its users do; in a container they are always installed",
+    )
     p.set_defaults(handler=cmd_smoke)
 
 
@@ -281,6 +299,9 @@ def cmd_smoke(args: argparse.Namespace) -> int:
         progress=lambda line: None if args.json else print(line, file=sys.stderr, flush=True),
         pythons=args.python or (),
         dependencies_url=args.dependencies_index,
+        find_links=Path(args.find_links) if args.find_links else None,
+        in_container=args.container,
+        system_packages=args.system_packages,
     )
     results, skipped, failed = run.results, run.skipped, run.failed
     lines = [

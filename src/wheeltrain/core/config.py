@@ -43,6 +43,9 @@ DEFAULTS: dict[str, Any] = {
     "sdist": [],
     # how many new projects PyPI lets one account or address create in 24 hours
     "new-projects-per-day": 4,
+    # the project's git submodules are part of its source: workflows check them out, and a
+    # build refuses a checkout where one is missing
+    "submodules": False,
 }
 
 #: The defaults of each ``[tool.wheeltrain.variants.NAME]`` table.
@@ -73,6 +76,16 @@ VARIANT_DEFAULTS: dict[str, Any] = {
     "repair-exclude": None,
     # check: shared libraries every wheel must need (default: libcudart.so.<major> with cuda)
     "require-libraries": None,
+    # the GPU architectures a CUDA variant's wheels carry ("8.0", "9.0", ...); check lists
+    # what the wheels really hold against them where cuobjdump is installed
+    "cuda-archs": [],
+    # "ccache": one compiler cache per variant and architecture, shared by its CPython builds
+    # and kept between workflow runs
+    "compiler-cache": None,
+    # Debian/Ubuntu packages a user of the variant installs (what the repair leaves out, such as
+    # the RDMA userspace): installed into the smoke container, and on the runner by
+    # ``smoke --system-packages``
+    "runtime-packages": [],
     # required: "distribution", "import-name"; optional overrides: "python", "archs"
 }
 
@@ -91,7 +104,12 @@ CUDA_EXCLUDES = (
 #: The kinds of wheel a variant can ship.
 KINDS = ("platform", "abi3", "pure")
 _VARIANT_KEYS = {*VARIANT_DEFAULTS, "distribution", "import-name", "python", "archs"}
-_TOP_KEYS = {*DEFAULTS, "variants"}
+_TOP_KEYS = {*DEFAULTS, "variants", "variant-defaults"}
+#: What ``[tool.wheeltrain.variant-defaults]`` may set for every variant.
+_SHARED_KEYS = set(VARIANT_DEFAULTS)
+COMPILER_CACHES = ("ccache",)
+_PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
+_CUDA_ARCH = re.compile(r"^\d+\.\d+[af]?$")
 _PLATFORM = re.compile(r"^manylinux_(\d+)_(\d+)$")
 _LEGACY = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -152,6 +170,9 @@ class Variant:
     kind: str = "platform"
     max_file_size_mb: float = 100
     max_project_size_gb: float = 10
+    cuda_archs: tuple[str, ...] = ()
+    compiler_cache: str | None = None
+    runtime_packages: tuple[str, ...] = ()
 
     @property
     def lowest_python(self) -> str:
@@ -189,6 +210,9 @@ class Variant:
             "kind": self.kind,
             "max-file-size-mb": self.max_file_size_mb,
             "max-project-size-gb": self.max_project_size_gb,
+            "cuda-archs": list(self.cuda_archs),
+            "compiler-cache": self.compiler_cache,
+            "runtime-packages": list(self.runtime_packages),
             "distribution": self.distribution,
             "import-name": self.import_name,
             "releases": list(self.releases),
@@ -218,6 +242,7 @@ class TrainConfig:
     sdist: tuple[str, ...]
     variants: tuple[Variant, ...]
     new_projects_per_day: int = 4
+    submodules: bool = False
 
     def runner(self, arch: str) -> str:
         return dict(self.runners)[arch]
@@ -297,8 +322,12 @@ def parse_config(data: Mapping[str, Any]) -> TrainConfig:
         raise ConfigError(
             f"{where} has no variants: add a [tool.wheeltrain.variants.NAME] table per distribution"
         )
+    shared = data.get("variant-defaults", {})
+    if not isinstance(shared, Mapping):
+        raise ConfigError(f"{where}.variant-defaults must be a table")
+    _check_keys(f"{where}.variant-defaults", shared, _SHARED_KEYS)
     variants = tuple(
-        _parse_variant(name, table, python, archs) for name, table in variants_raw.items()
+        _parse_variant(name, table, python, archs, shared) for name, table in variants_raw.items()
     )
     dists = [canonical_name(v.distribution) for v in variants]
     if len(set(dists)) != len(dists):
@@ -307,6 +336,9 @@ def parse_config(data: Mapping[str, Any]) -> TrainConfig:
     per_day = merged["new-projects-per-day"]
     if isinstance(per_day, bool) or not isinstance(per_day, int) or not 1 <= per_day <= 1000:
         raise ConfigError(f"{where}.new-projects-per-day must be a whole number from 1, e.g. 4")
+    submodules = merged["submodules"]
+    if not isinstance(submodules, bool):
+        raise ConfigError(f"{where}.submodules must be true or false")
     return TrainConfig(
         python=python,
         archs=archs,
@@ -314,6 +346,7 @@ def parse_config(data: Mapping[str, Any]) -> TrainConfig:
         sdist=sdist,
         variants=variants,
         new_projects_per_day=per_day,
+        submodules=submodules,
     )
 
 
@@ -330,7 +363,11 @@ def _images(where: str, value: Any, archs: tuple[str, ...]) -> tuple[tuple[str, 
 
 
 def _parse_variant(
-    name: str, table: Any, python: tuple[str, ...], archs: tuple[str, ...]
+    name: str,
+    table: Any,
+    python: tuple[str, ...],
+    archs: tuple[str, ...],
+    shared: Mapping[str, Any] | None = None,
 ) -> Variant:
     where = f"[tool.wheeltrain.variants.{name}]"
     if not re.match(r"^[a-z0-9][a-z0-9-]*$", name):
@@ -338,7 +375,7 @@ def _parse_variant(
     if not isinstance(table, Mapping):
         raise ConfigError(f"{where} must be a table")
     _check_keys(where, table, _VARIANT_KEYS)
-    merged = {**VARIANT_DEFAULTS, **table}
+    merged = {**VARIANT_DEFAULTS, **(shared or {}), **table}
     for required in ("distribution", "import-name"):
         if required not in table:
             raise ConfigError(f"{where} needs {required!r}")
@@ -421,7 +458,67 @@ def _parse_variant(
         kind=kind,
         max_file_size_mb=max_size,
         max_project_size_gb=project_size,
+        cuda_archs=_cuda_archs(where, merged["cuda-archs"], cuda),
+        compiler_cache=_compiler_cache(where, merged["compiler-cache"], kind),
+        runtime_packages=_packages(where, merged["runtime-packages"]),
     )
+
+
+def _packages(where: str, value: Any) -> tuple[str, ...]:
+    names = _str_list(f"{where}.runtime-packages", value)
+    for name in names:
+        if not _PACKAGE.match(name):
+            raise ConfigError(f"{where}.runtime-packages: {name!r} is not a Debian package name")
+    return names
+
+
+def with_environment(variant: Variant, overrides: Mapping[str, str]) -> Variant:
+    """``variant`` with ``overrides`` set in its build environment on every architecture (a
+    name given here replaces the variant's own and its per-architecture values)."""
+    if not overrides:
+        return variant
+    from dataclasses import replace
+
+    environment = {**dict(variant.environment), **overrides}
+    arch_environment = tuple(
+        (arch, tuple((k, v) for k, v in values if k not in overrides))
+        for arch, values in variant.arch_environment
+    )
+    return replace(
+        variant,
+        environment=tuple(sorted(environment.items())),
+        arch_environment=arch_environment,
+    )
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    """``NAME=value`` (``--env``) -> (NAME, value); bad input raises ConfigError."""
+    name, sep, value = text.partition("=")
+    if not sep or not _ENV_NAME.match(name):
+        raise ConfigError(f"--env {text!r}: give NAME=value, NAME a variable name")
+    return name, value
+
+
+def _cuda_archs(where: str, value: Any, cuda: str | None) -> tuple[str, ...]:
+    archs = _str_list(f"{where}.cuda-archs", value)
+    for arch in archs:
+        if not _CUDA_ARCH.match(arch):
+            raise ConfigError(f"{where}.cuda-archs: {arch!r} is not a GPU architecture like '9.0'")
+    if archs and cuda is None:
+        raise ConfigError(f'{where}.cuda-archs needs cuda = "X.Y" (a CUDA variant)')
+    return archs
+
+
+def _compiler_cache(where: str, value: Any, kind: str) -> str | None:
+    if value is None:
+        return None
+    if value not in COMPILER_CACHES:
+        raise ConfigError(
+            f"{where}.compiler-cache {value!r} is not one of {', '.join(COMPILER_CACHES)}"
+        )
+    if kind == "pure":
+        raise ConfigError(f"{where}.compiler-cache: a pure variant compiles nothing")
+    return str(value)
 
 
 def _environment(where: str, value: Any) -> dict[str, str]:

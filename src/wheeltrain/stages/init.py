@@ -7,6 +7,7 @@ from pushed ``v*`` tags keeps its own workflow for that (``release.yaml`` is not
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -15,11 +16,13 @@ import tomlkit
 
 from wheeltrain.adapters.files import write_atomic
 from wheeltrain.adapters.git import Git
+from wheeltrain.adapters.index import IndexClient
 from wheeltrain.adapters.project import load_project
-from wheeltrain.core.config import canonical_name
+from wheeltrain.core.config import canonical_name, parse_config
+from wheeltrain.core.history import Shipped, differences, proposal, shipped
 from wheeltrain.core.tags import tag_name
 from wheeltrain.core.triggers import starts_on_tag
-from wheeltrain.errors import ConfigError, UsageError, WheeltrainError
+from wheeltrain.errors import ConfigError, StepFailed, UsageError, WheeltrainError
 
 __all__ = ["PROFILES", "InitReport", "init", "render_files", "trusted_publishers"]
 
@@ -311,10 +314,13 @@ def init(
     force: bool = False,
     branch: str = "main",
     config: bool = True,
+    history: IndexClient | None = None,
 ) -> InitReport:
     """Write the release files into ``root``: everything is checked first, then all is
     written (a path that exists as a folder, an ignored path or a bad existing file stops
-    ``init`` before it writes anything)."""
+    ``init`` before it writes anything). With ``history`` (an index), what each variant's
+    distribution has really shipped is read and every difference from the table is listed;
+    the single-distribution table is proposed from the project's own latest release."""
     if profile not in PROFILES:
         raise ConfigError(f"unknown profile {profile!r}: use one of {', '.join(PROFILES)}")
     project = load_project(root)
@@ -381,11 +387,15 @@ def init(
             f"the repository's ignore rules would hide {', '.join(hidden)}: change the "
             ".gitignore rule (or add a `!` exception) and retry"
         )
+    past = _History(history, report)
+    proposed = proposal(past.of(project.name)) if history and profile == "single" else {}
     pyproject_text = (
-        _tables(root, project.name, profile, branch, force, report, tomls, variables)
+        _tables(root, project.name, profile, branch, force, report, tomls, variables, proposed)
         if config
         else None
     )
+    if history is not None:
+        past.compare(pyproject_text or (root / "pyproject.toml").read_text(encoding="utf-8"))
     # every text is encoded before the first file changes, and each file is replaced whole
     for text in [*writes.values(), pyproject_text or ""]:
         _encodable(text)
@@ -414,8 +424,11 @@ def _tables(
     report: InitReport,
     tomls: list[str],
     variables: list[str],
+    proposed: Mapping[str, object] | None = None,
 ) -> str | None:
-    """The new pyproject.toml text with the two tables, or None when nothing changes."""
+    """The new pyproject.toml text with the two tables, or None when nothing changes;
+    ``proposed`` replaces the profile's top-level settings (python, archs) and its
+    variants' max-platform (read from the index's history)."""
     path = root / "pyproject.toml"
     doc = tomlkit.parse(path.read_text(encoding="utf-8"))
     tool = doc.setdefault("tool", tomlkit.table(is_super_table=True))
@@ -435,6 +448,17 @@ def _tables(
             report.kept.append(f"pyproject.toml [tool.{key}]")
             continue
         table = tomlkit.parse(snippet)["tool"][key]
+        if key == "wheeltrain" and proposed:
+            for setting in ("python", "archs"):
+                if setting in proposed:
+                    table[setting] = proposed[setting]
+            if "max-platform" in proposed:
+                for variant in table.get("variants", {}).values():
+                    variant["max-platform"] = proposed["max-platform"]
+            report.notes.append(
+                "the [tool.wheeltrain] table follows the latest release on the index: "
+                + ", ".join(f"{k} = {v}" for k, v in proposed.items())
+            )
         if key == "semantic_release":
             table["version_toml"] = tomls
             if variables:
@@ -443,6 +467,56 @@ def _tables(
         report.written.append(f"pyproject.toml [tool.{key}]")
         changed = True
     return tomlkit.dumps(doc) if changed else None
+
+
+class _History:
+    """What the index holds of each distribution, read once each; a failure to read is said
+    in the report, never a stop (the files are written all the same)."""
+
+    def __init__(self, client: IndexClient | None, report: InitReport) -> None:
+        self.client = client
+        self.report = report
+        self.seen: dict[str, Shipped] = {}
+        self.failed = False
+
+    def of(self, distribution: str) -> Shipped:
+        if distribution not in self.seen:
+            files: list[str] = []
+            if self.client is not None and not self.failed:
+                try:
+                    files = [f.filename for f in self.client.project_files(distribution)]
+                except StepFailed as exc:
+                    self.failed = True
+                    self.report.notes.append(f"the index's history was not read: {exc}")
+            self.seen[distribution] = shipped(distribution, files)
+        return self.seen[distribution]
+
+    def compare(self, pyproject_text: str) -> None:
+        """List where the project's table and the index differ."""
+        data = tomlkit.parse(pyproject_text).unwrap()
+        table = data.get("tool", {}).get("wheeltrain")
+        if table is None:
+            return
+        config = parse_config(table)
+        past = {v.name: self.of(v.distribution) for v in config.variants}
+        if self.failed:
+            return
+        where = self.client.where if self.client is not None else "the index"
+        for variant in config.variants:
+            releases = past[variant.name].releases
+            if releases:
+                self.report.found.setdefault(f"on {where}", []).append(
+                    f"{variant.distribution} {releases[0].version} to {releases[-1].version} "
+                    f"({len(releases)} versions)"
+                )
+        lines = differences(config, past)
+        if lines:
+            self.report.found[f"where the table and {where} differ"] = lines
+            self.report.todo.append(
+                f"decide each difference between the [tool.wheeltrain] table and {where} "
+                "(listed above): change the table (python, archs, releases, max-platform) where "
+                "the project's past should continue, or keep it where the change is meant"
+            )
 
 
 def _toml_string(value: str) -> str:

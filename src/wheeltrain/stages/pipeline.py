@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +29,9 @@ from wheeltrain.stages.smoke import (
     SmokeJob,
     SmokeResult,
     fetch_dependencies,
+    install_system_packages,
     requirements_of,
+    smoke_box,
     smoke_many,
 )
 
@@ -371,13 +373,16 @@ def smoke_step(
     find_links: Path | None = None,
     pythons: Sequence[str] = (),
     dependencies_url: str | None = None,
+    in_container: bool = False,
+    system_packages: bool = False,
 ) -> SmokeRun:
     """Install each target's variant from ``index_url`` with that target's CPython and run its
     smoke command; with ``upgrade_from``, the upgrade path hotfix users take. With
     ``find_links`` (the built files' folder), the files are tested before any upload; with
     ``dependencies_url``, only the variant's own files come from ``index_url``. The one
     wheel of an abi3 or pure variant is tested with every CPython of the variant (narrowed to
-    ``pythons`` when given)."""
+    ``pythons`` when given). With ``in_container``, each variant is tested in a container
+    with nothing of this machine but the CPythons (and, for a CUDA variant, the toolkit)."""
     run = SmokeRun()
     if upgrade_from is not None:
         variants = list({t.variant.name: t.variant for t in targets}.values())
@@ -391,14 +396,29 @@ def smoke_step(
             run.skipped.append(f"{name} {python}: CPython not installed here")
             continue
         jobs.append(SmokeJob(variant, exe, python, run.upgrades.get(name)))
-    run.results = smoke_many(
-        jobs,
-        version,
-        index_url,
-        progress=progress,
-        find_links=find_links,
-        dependencies_url=dependencies_url,
-    )
+    if system_packages and not in_container:
+        wanted = sorted({p for job in jobs for p in job.variant.runtime_packages})
+        if wanted:
+            progress(f"installing the variants' runtime packages: {' '.join(wanted)}")
+            install_system_packages(wanted)
+    with ExitStack() as stack:
+        boxes = {}
+        if in_container:
+            for variant in {job.variant.name: job.variant for job in jobs}.values():
+                exes = [job.python_exe for job in jobs if job.variant.name == variant.name]
+                progress(
+                    f"smoke {variant.name}: starting a container without this machine's libraries"
+                )
+                boxes[variant.name] = stack.enter_context(smoke_box(variant, exes, find_links))
+        run.results = smoke_many(
+            jobs,
+            version,
+            index_url,
+            progress=progress,
+            find_links=find_links,
+            dependencies_url=dependencies_url,
+            boxes=boxes,
+        )
     return run
 
 

@@ -14,20 +14,24 @@ import shlex
 import subprocess
 import tempfile
 import zipfile
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from wheeltrain.adapters.proc import last_line, run
 from wheeltrain.core.config import Variant
-from wheeltrain.errors import StepFailed, UsageError
+from wheeltrain.errors import StepFailed
 
 __all__ = [
     "SmokeJob",
     "SmokeResult",
     "fetch_dependencies",
+    "install_system_packages",
     "pip_env",
     "requirements_of",
+    "smoke_box",
     "smoke_many",
     "smoke_one",
 ]
@@ -49,6 +53,36 @@ def pip_env(*, without_cuda: bool = False, base: Mapping[str, str] | None = None
         )
         env["CUDA_VISIBLE_DEVICES"] = ""
     return env
+
+
+@dataclass(frozen=True)
+class Box:
+    """A running container a smoke test executes in: ``engine exec`` into ``name`` with only
+    ``env`` (the host's environment never enters it)."""
+
+    engine: str
+    name: str
+    env: tuple[tuple[str, str], ...]
+
+    def argv(self, args: Sequence[str], cwd: Path | None) -> list[str]:
+        where = ["-w", str(cwd)] if cwd is not None else []
+        pairs = [a for k, v in self.env for a in ("-e", f"{k}={v}")]
+        return [self.engine, "exec", *where, *pairs, self.name, *args]
+
+
+def _runner(
+    box: Box | None, env: dict[str, str]
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``run`` on this machine with ``env``, or inside ``box``."""
+
+    def here(args: Sequence[str], *, cwd: Path | None = None, **kw: Any) -> Any:
+        if box is None:
+            return run(args, env=env, cwd=cwd, **kw)
+        from wheeltrain.adapters.container import engine_env
+
+        return run(box.argv(args, cwd), env=engine_env(box.engine), **kw)
+
+    return here
 
 
 @dataclass(frozen=True)
@@ -85,8 +119,10 @@ def smoke_one(
     progress: Callable[[str], None] = lambda _: None,
     find_links: Path | None = None,
     dependencies_url: str | None = None,
+    box: Box | None = None,
 ) -> SmokeResult:
-    """Install ``variant``'s distribution at ``version`` with ``python_exe`` and run its checks.
+    """Install ``variant``'s distribution at ``version`` with ``python_exe`` and run its checks
+    (inside ``box`` when given: a container with no more than the variant needs).
 
     With ``upgrade_from``, first install that release, then ``pip install --upgrade`` and
     expect ``version``: the path hotfix users take. With ``dependencies_url``, only the
@@ -101,8 +137,12 @@ def smoke_one(
     with tempfile.TemporaryDirectory(prefix=f"wheeltrain-smoke-{variant.name}-") as tmp:
         home = Path(tmp)
         env_dir = home / "venv"
-        progress(f"smoke {variant.name} on CPython {python}: fresh virtual environment")
+        where = f" in the container {box.name}" if box else ""
+        progress(f"smoke {variant.name} on CPython {python}: fresh virtual environment{where}")
         try:
+            if box is not None:
+                env = dict(box.env)
+                _runner(box, env)(["mkdir", "-p", str(home)], check=True, timeout=60)
             return _smoke_in(
                 home,
                 env_dir,
@@ -116,6 +156,7 @@ def smoke_one(
                 result,
                 find_links,
                 dependencies_url,
+                box,
             )
         except StepFailed as exc:  # a command that hung or could not start
             return result(False, None, "", str(exc))
@@ -134,10 +175,11 @@ def _smoke_in(
     result: Callable[[bool, str | None, str, str | None], SmokeResult],
     find_links: Path | None = None,
     dependencies_url: str | None = None,
+    box: Box | None = None,
 ) -> SmokeResult:
+    run = _runner(box, env)
     proc = run(
         [python_exe, "-m", "venv", str(env_dir)],
-        env=env,
         check=False,
         timeout=timeout,
         what="python -m venv",
@@ -156,7 +198,7 @@ def _smoke_in(
             proc = run(
                 [py, "-m", "pip", "download", "--quiet", "--no-deps", "--index-url", index_url,
                  "--dest", str(own), f"{dist}=={wanted}"],
-                env=env, cwd=home, timeout=timeout, check=False, what="pip download",
+                cwd=home, timeout=timeout, check=False, what="pip download",
             )  # fmt: skip
             if proc.returncode != 0:
                 return result(False, None, "", f"pip download {dist}=={wanted}: {last_line(proc)}")
@@ -175,7 +217,6 @@ def _smoke_in(
                 *(("--find-links", str(links)) if links is not None else ()),
                 *args,
             ],
-            env=env,
             cwd=home,
             timeout=timeout,
             check=False,
@@ -193,7 +234,6 @@ def _smoke_in(
         return result(False, None, "", f"pip install {dist}: {last_line(proc)}")
     proc = run(
         [py, "-c", f"import importlib.metadata as m; print(m.version({dist!r}))"],
-        env=env,
         cwd=home,
         timeout=timeout,
         check=False,
@@ -204,7 +244,6 @@ def _smoke_in(
         return result(False, installed, "", f"{how} gave {installed}, expected {version}")
     proc = run(
         [py, "-c", f"import {variant.import_name}"],
-        env=env,
         cwd=home,
         timeout=timeout,
         check=False,
@@ -214,17 +253,18 @@ def _smoke_in(
         return result(False, installed, "", f"import {variant.import_name}: {last_line(proc)}")
     output = ""
     if variant.smoke:
-        try:
-            argv = shlex.split(variant.smoke)
-        except ValueError as exc:
-            raise UsageError(f"[tool.wheeltrain.variants.{variant.name}].smoke: {exc}") from None
-        if argv and argv[0] in ("python", "python3"):
-            argv[0] = py
-        else:
-            argv[0] = (
-                str(env_dir / "bin" / argv[0]) if (env_dir / "bin" / argv[0]).exists() else argv[0]
-            )
-        proc = run(argv, env=env, cwd=home, timeout=timeout, check=False, what="the smoke command")
+        # the smoke command runs in a shell with the fresh environment activated: ``python``
+        # and the distribution's scripts are the installed ones, and ``&&`` chains steps
+        bin_dir = env_dir / "bin"
+        path = f"{bin_dir}:{env.get('PATH', os.defpath)}"
+        activated = f"VIRTUAL_ENV={shlex.quote(str(env_dir))} PATH={shlex.quote(path)}; export VIRTUAL_ENV PATH; "
+        proc = run(
+            ["sh", "-c", activated + variant.smoke],
+            cwd=home,
+            timeout=timeout,
+            check=False,
+            what="the smoke command",
+        )
         output = proc.stdout.strip()
         if proc.returncode != 0:
             return result(False, installed, output, f"smoke command failed: {last_line(proc)}")
@@ -248,8 +288,10 @@ def smoke_many(
     progress: Callable[[str], None] = lambda _: None,
     find_links: Path | None = None,
     dependencies_url: str | None = None,
+    boxes: Mapping[str, Box] | None = None,
 ) -> list[SmokeResult]:
     """:func:`smoke_one` for every job, ``workers`` at a time; results in the jobs' order.
+    With ``boxes`` (variant name -> container), each variant's jobs run in its container.
 
     Each job has its own virtual environment, so they do not interfere; most of their time is
     spent waiting for venv and pip.
@@ -269,10 +311,97 @@ def smoke_many(
                 progress=progress,
                 find_links=find_links,
                 dependencies_url=dependencies_url,
+                box=(boxes or {}).get(job.variant.name),
             )
             for job in jobs
         ]
         return [f.result() for f in futures]
+
+
+#: Where a CUDA variant's smoke container finds ``libcuda.so.1``: the toolkit's link stub
+#: stands in for the driver, as on a build machine without a GPU.
+STUB_DIR = "/opt/wheeltrain/cuda-stub"
+
+
+@contextmanager
+def smoke_box(
+    variant: Variant, python_exes: Sequence[str], find_links: Path | None = None
+) -> Iterator[Box]:
+    """A container for ``variant``'s smoke tests: wheeltrain's local builder image (Debian,
+    no CUDA) with the CPythons and ``find_links`` mounted at their own paths. A variant built
+    without CUDA gets no CUDA library at all, so a wheel that needs one fails to import; a
+    CUDA variant gets this machine's toolkit, read-only, and the driver's link stub."""
+    import secrets
+
+    from wheeltrain.adapters import container
+
+    exes = {str(i): exe for i, exe in enumerate(python_exes)}
+    image, prefixes = container.builder_image()
+    mounts: list[str] = []
+    for prefix in container.python_prefixes(exes).values():
+        if prefix not in prefixes.values():
+            mounts += ["-v", f"{prefix}:{prefix}:ro"]
+    if find_links is not None:
+        where = find_links.resolve()
+        mounts += ["-v", f"{where}:{where}:ro"]
+    env = {
+        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "HOME": "/root",
+        "PIP_CONFIG_FILE": "/dev/null",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_NO_CACHE_DIR": "1",
+        "PIP_CERT": container.CA_BUNDLE,
+    }
+    cuda_setup: list[str] = []
+    if variant.cuda is None:
+        env["CUDA_VISIBLE_DEVICES"] = ""
+    else:
+        toolkit = Path("/usr/local/cuda").resolve()
+        mounts += ["-v", f"{toolkit}:/usr/local/cuda:ro"]
+        env["CUDA_HOME"] = "/usr/local/cuda"
+        env["LD_LIBRARY_PATH"] = f"/usr/local/cuda/lib64:{STUB_DIR}"
+        stub = next(
+            (
+                f"/usr/local/cuda/{p.relative_to(toolkit)}"
+                for p in sorted(toolkit.glob("**/stubs/libcuda.so"))
+            ),
+            None,
+        )
+        if stub is not None:
+            cuda_setup = [
+                "sh",
+                "-c",
+                f"mkdir -p {STUB_DIR} && ln -sf {stub} {STUB_DIR}/libcuda.so.1",
+            ]
+    args = container.create_args(prefixes, mounts)
+    with container.running_box(image, args, token=secrets.token_hex(6)) as (engine, name):
+        box = Box(engine, name, tuple(sorted(env.items())))
+        if cuda_setup:
+            _runner(box, env)(cuda_setup, check=True, timeout=60)
+        if variant.runtime_packages:
+            install_system_packages(variant.runtime_packages, box=box)
+        yield box
+
+
+def install_system_packages(packages: Sequence[str], *, box: Box | None = None) -> None:
+    """``apt-get install`` the ``packages`` a variant's users install themselves, in ``box`` or
+    on this machine (with ``sudo`` when not root); one line on failure."""
+    if not packages:
+        return
+    script = (
+        "export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && "
+        "apt-get install -y -qq --no-install-recommends " + " ".join(map(shlex.quote, packages))
+    )
+    argv = ["sh", "-c", script]
+    if box is None and os.geteuid() != 0:
+        argv = ["sudo", "-n", *argv]
+    proc = _runner(box, dict(box.env) if box else dict(os.environ))(
+        argv, check=False, timeout=1200, what="apt-get install"
+    )
+    if proc.returncode != 0:
+        raise StepFailed(
+            f"installing the runtime packages {' '.join(packages)} failed: {last_line(proc)}"
+        )
 
 
 def requirements_of(wheels: Sequence[Path], own: Collection[str]) -> list[str]:
