@@ -194,3 +194,53 @@ def test_pep_691_json_simple_index(cli: Cli) -> None:
     assert files[wheel]["sha256"] == "ab" * 32
     assert files[wheel]["tags"] == ["cp312-cp312-manylinux_2_28_x86_64"]
     assert files[wheel]["url"] == f"{url}/files/{wheel}"
+
+
+def test_a_json_api_that_gives_relative_file_urls_is_read_against_its_own_address(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mirror of PyPI's JSON API may give a file's URL relative to the JSON document
+    (``../../packages/…``): the file is fetched from there, not refused as "no scheme"."""
+    import hashlib
+
+    wheel = make_wheel(tmp_path, NAME, "0.4.0", "cp310-cp310-manylinux_2_28_x86_64")
+    body = wheel.read_bytes()
+    page = {
+        "releases": {
+            "0.4.0": [
+                {
+                    "filename": wheel.name,
+                    "url": f"../../packages/ab/{wheel.name}",
+                    "digests": {"sha256": hashlib.sha256(body).hexdigest()},
+                    "size": len(body),
+                }
+            ]
+        }
+    }
+    served: list[str] = []
+
+    def behave(handler: BaseHTTPRequestHandler) -> None:
+        served.append(handler.path)
+        if handler.path == f"/pypi/{NAME}/json":
+            answer(200, json.dumps(page).encode(), "application/json")(handler)
+        elif handler.path == f"/packages/ab/{wheel.name}":
+            answer(200, body, "application/octet-stream")(handler)
+        else:
+            answer(404)(handler)
+
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        f"[project]\nname = '{NAME}'\nversion = '0.4.0'\n"
+        "[tool.wheeltrain]\npython = ['3.10']\narchs = ['x86_64']\n"
+        f"[tool.wheeltrain.variants.main]\ndistribution = '{NAME}'\nimport-name = 'x'\n"
+    )
+    with fault_server(behave) as url:
+        monkeypatch.setenv("WHEELTRAIN_PYPI_JSON_URL", f"{url}/pypi")
+        result = cli(
+            "download", "--event", "manual", "--version", "0.4.0", "--repository", "pypi",
+            "--dest", str(tmp_path / "got"), "--project", str(project),
+        )  # fmt: skip
+    assert result.code == 0, result.err
+    assert (tmp_path / "got" / "main" / wheel.name).read_bytes() == body
+    assert f"/packages/ab/{wheel.name}" in served

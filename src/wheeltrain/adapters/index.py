@@ -280,6 +280,11 @@ class IndexClient:
         releases = _json(response).get("releases", {})
         if not isinstance(releases, dict):
             raise StepFailed(f"{redact(response.url)} answered JSON of an unexpected shape")
+        # a file's URL may be relative (a mirror's answer): it is relative to this document
+        for items in releases.values():
+            for item in items if isinstance(items, list) else ():
+                if isinstance(item, dict) and isinstance(item.get("url"), str):
+                    item["url"] = urllib.parse.urljoin(response.url, item["url"])
         return releases
 
     def _files_pypi_json(self, name: str, wanted: Version | None) -> list[IndexFile]:

@@ -275,17 +275,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     report = check_step(
         dist_files(Path(args.dist)), config, targets, version, twine=not args.no_twine
     )
+    notes = "".join(f"\n  note: {n}" for n in report.notes)
     if report.ok:
         emit(
             args,
-            f"ok: {len(report.files)} file(s) are exactly the {args.event} release of {version}",
+            f"ok: {len(report.files)} file(s) are exactly the {args.event} release of {version}"
+            + notes,
             report.as_dict(),
         )
         return 0
     emit(
         args,
         f"{len(report.problems)} problem(s) in {args.dist}:\n"
-        + "\n".join(f"  {p}" for p in report.problems),
+        + "\n".join(f"  {p}" for p in report.problems)
+        + notes,
         report.as_dict(),
     )
     return 1

@@ -37,13 +37,15 @@ _BUNDLED_HASH = re.compile(r"-[0-9a-f]{8}(?=\.so)")
 class CheckReport:
     files: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # what the checks saw beside the problems (the GPU architectures of a CUDA wheel)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def as_dict(self) -> dict[str, object]:
-        return {"ok": self.ok, "files": self.files, "problems": self.problems}
+        return {"ok": self.ok, "files": self.files, "problems": self.problems, "notes": self.notes}
 
 
 def elf_needed(data: bytes) -> list[str]:
@@ -162,6 +164,65 @@ def _binary_tags(
                 f"the {variant.name} variant allows (build in an older image)"
             )
     return python, arch
+
+
+def cuobjdump() -> str | None:
+    """cuobjdump from ``$WHEELTRAIN_CUOBJDUMP``, PATH or the CUDA toolkit, or None."""
+    import os
+    import shutil
+
+    for candidate in (
+        os.environ.get("WHEELTRAIN_CUOBJDUMP"),
+        shutil.which("cuobjdump"),
+        "/usr/local/cuda/bin/cuobjdump",
+    ):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+_SM = re.compile(r"\.sm_(\d+)([af]?)\.(?:cubin|ptx)\b")
+
+
+def gpu_arch(sm: str, suffix: str = "") -> str:
+    """``80`` -> ``8.0``; ``103`` -> ``10.3``; ``90`` + ``a`` -> ``9.0a``."""
+    return f"{sm[:-1]}.{sm[-1]}{suffix}"
+
+
+def _check_gpu_archs(path: Path, variant: Variant, report: CheckReport, tool: str) -> None:
+    """The GPU architectures a CUDA wheel's device code is built for (cuobjdump's lists of
+    cubins and PTX), against the variant's ``cuda-archs``: a declared one missing is a problem;
+    a wheel without device code is said, not refused."""
+    import tempfile
+
+    found: set[str] = set()
+    with zipfile.ZipFile(path) as zf, tempfile.TemporaryDirectory() as tmp:
+        for member in zf.namelist():
+            if member.endswith("/"):
+                continue
+            with zf.open(member) as fh:
+                if fh.read(4) != b"\x7fELF":
+                    continue
+            target = Path(tmp) / "elf"
+            target.write_bytes(zf.read(member))
+            for listing in ("--list-elf", "--list-ptx"):
+                proc = run([tool, listing, str(target)], check=False, timeout=120)
+                found |= {gpu_arch(m[1], m[2]) for m in _SM.finditer(proc.stdout)}
+    declared = set(variant.cuda_archs)
+    key = lambda a: tuple(int(x) for x in re.findall(r"\d+", a))  # noqa: E731
+    if not found:
+        report.notes.append(f"{path.name}: no GPU device code (cuobjdump found no cubin or PTX)")
+        return
+    report.notes.append(
+        f"{path.name}: GPU architectures {', '.join(sorted(found, key=key))} "
+        f"(declared: {', '.join(sorted(declared, key=key)) or 'none'})"
+    )
+    missing = sorted(declared - {a.rstrip("af") for a in found} - found, key=key)
+    if missing:
+        report.problems.append(
+            f"{path.name}: no device code for GPU architecture {', '.join(missing)}, which the "
+            f"{variant.name} variant declares (cuda-archs)"
+        )
 
 
 def _check_wheel_contents(
@@ -295,6 +356,8 @@ def check_files(
                 )
                 continue
             found = _check_wheel(path, variant, version, report)
+            if variant.cuda is not None and (tool := cuobjdump()) is not None:
+                _check_gpu_archs(path, variant, report, tool)
             key = (dist, "wheel", *(found or (None, None)))
         elif name.endswith((".tar.gz", ".zip")):
             try:
