@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,19 @@ PLANTED = {
 }
 URL_TOKEN = "pypi-PLANTEDinurl000000000005"
 HOOK_TOKEN = "PLANTEDhookpath00000006"
-ALL = [*PLANTED.values(), URL_TOKEN, HOOK_TOKEN]
+AT_PASSWORD = "PLANTED@pass000000008"  # an "@" inside the password of a URL
+PUSH_TOKEN = "ghp_PLANTEDpushtoken0000000009"
+
+
+def basic(user: str, password: str) -> str:
+    """The value of an HTTP basic ``Authorization`` header, as a server may echo it."""
+    import base64
+
+    return base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+ALL = [*PLANTED.values(), URL_TOKEN, HOOK_TOKEN, AT_PASSWORD, PUSH_TOKEN,
+       basic("__token__", PLANTED["TWINE_PASSWORD"])]  # fmt: skip
 
 
 @pytest.fixture
@@ -105,3 +118,55 @@ def test_failure_reports_never_show_a_webhook(run: tuple[Path, list[str]]) -> No
         finally:
             del os.environ["_PLANTED_HOOK"]
     assert proc.returncode == 1
+
+
+def test_every_channel_and_every_server_echo_is_redacted(
+    run: tuple[Path, list[str]], index: LocalIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A secret planted in each channel (arguments, the environment, a verbose command line,
+    step outputs, a notification, a file) and echoed back by each kind of server."""
+    tmp_path, printed = run
+    monkeypatch.setenv("WHEELTRAIN_PUSH_TOKEN", PUSH_TOKEN)
+    output = tmp_path / "github-output"
+    output.write_text("")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    dist = tmp_path / "dist"
+    make_wheel(dist, "mooncake-transfer-engine-non-cuda", "0.4.0",
+               "cp312-cp312-manylinux_2_28_x86_64", module="mooncake")  # fmt: skip
+
+    def echo(handler: BaseHTTPRequestHandler) -> None:
+        """A server that answers 403 with everything it was sent: path and headers."""
+        said = f"{handler.command} {handler.path}\n{handler.headers}".encode()
+        answer(403, said, "text/plain")(handler)
+
+    at_url = lambda url: url.replace("http://", f"http://user:{AT_PASSWORD}@")  # noqa: E731
+    with fault_server(echo) as url:
+        cases = [
+            # a credentialed index in smoke's argument, the server echoing the request back
+            ["smoke", "--event", "monthly", "--variant", "non-cuda", "--python", "3.12",
+             "--version", "0.4.0", "--index-url", with_token(url + "/simple/")],
+            # "@" in the password, and the step outputs of a failed verify
+            ["verify", "x", "1.0", "--index-url", at_url(url + "/simple/"), "--retries", "0",
+             "--github-output"],
+            # twine's basic authentication header echoed by the index (base64 of the token)
+            ["publish", str(dist), "--version", "0.4.0", "--repository-url", url + "/"],
+        ]  # fmt: skip
+        for args in cases:
+            wheeltrain(tmp_path, printed, *args, "--project", str(EXAMPLE))
+        # the credentialed command line under WHEELTRAIN_VERBOSE=1
+        monkeypatch.setenv("WHEELTRAIN_VERBOSE", "1")
+        wheeltrain(tmp_path, printed, "publish", str(dist), "--version", "0.4.0",
+                   "--repository-url", at_url(index.url + "/"), "--project", str(EXAMPLE))  # fmt: skip
+        monkeypatch.delenv("WHEELTRAIN_VERBOSE")
+        # a webhook whose server echoes the path it was sent to (its secret)
+        results = json.dumps({"build": {"result": "failure"}})
+        os.environ["_PLANTED_HOOK"] = f"{url}/services/{HOOK_TOKEN}"
+        try:
+            notified = wheeltrain(tmp_path, printed, "notify", "--workflow", "W", "--run-url",
+                                  "https://github.com/o/r/actions/runs/1", "--results", results,
+                                  "--out", str(tmp_path / "failure"))  # fmt: skip
+        finally:
+            del os.environ["_PLANTED_HOOK"]
+    assert notified.returncode == 1
+    assert "webhook refused the message (403" in notified.stderr
+    assert "twine" in "".join(printed) or "upload" in "".join(printed)  # the runs did run

@@ -236,11 +236,40 @@ def _cuda_reason(target: BuildTarget, *, in_local_builder: bool) -> str | None:
     return None
 
 
+COPY_PREFIX = "wheeltrain-build-"
+OWNER_FILE = ".wheeltrain-owner"
+
+
+def remove_stale_copies() -> list[Path]:
+    """Remove the build copies left in the temporary folder by builds that were killed: a
+    copy whose owner process no longer runs. Returns what was removed."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{COPY_PREFIX}*"):
+        try:
+            owner = int((folder / OWNER_FILE).read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            continue
+        try:
+            os.kill(owner, 0)
+            continue  # still running: its build is not ours to touch
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
 @contextmanager
 def prepared_copy(project_root: Path, variant: Variant, version: str) -> Iterator[Path]:
     """A temporary copy of the project whose pyproject.toml names ``variant``'s distribution
     at ``version``. Removed afterwards, also when the build fails or is interrupted."""
-    with tempfile.TemporaryDirectory(prefix=f"wheeltrain-{variant.name}-") as tmp:
+    remove_stale_copies()
+    with tempfile.TemporaryDirectory(prefix=f"{COPY_PREFIX}{variant.name}-") as tmp:
+        # the owner's process id: a copy whose build was killed (SIGKILL, which no cleanup
+        # survives) is removed by the next build
+        (Path(tmp) / OWNER_FILE).write_text(str(os.getpid()), encoding="ascii")
         copy = Path(tmp) / "src"
         copy_project(project_root, copy)
         path = copy / "pyproject.toml"
@@ -278,8 +307,9 @@ def compiler_cache_dir(variant: Variant, arch: str) -> Path:
     """The host folder of ``variant``'s compiler cache on ``arch``, shared by its CPython
     builds: ``$WHEELTRAIN_CACHE_DIR/ccache/<variant>-<arch>`` (default ``~/.cache/wheeltrain``),
     the folder the generated workflows keep between runs."""
-    base = os.environ.get("WHEELTRAIN_CACHE_DIR") or str(Path.home() / ".cache" / "wheeltrain")
-    return Path(base) / "ccache" / f"{variant.name}-{arch}"
+    from wheeltrain.adapters.files import cache_root
+
+    return cache_root() / "ccache" / f"{variant.name}-{arch}"
 
 
 def compiler_cache_env(variant: Variant, cache: str, basedir: str) -> list[tuple[str, str]]:

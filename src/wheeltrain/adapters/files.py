@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from wheeltrain.errors import StepFailed, UsageError
@@ -10,7 +12,7 @@ from wheeltrain.errors import StepFailed, UsageError
 if TYPE_CHECKING:  # pathlib and tempfile are imported when a file is written: `plan` writes none
     from pathlib import Path
 
-__all__ = ["write_atomic"]
+__all__ = ["cache_root", "machine_lock", "write_atomic"]
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -45,3 +47,55 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def cache_root() -> Path:
+    """wheeltrain's folder on this machine: ``$WHEELTRAIN_CACHE_DIR``, else
+    ``~/.cache/wheeltrain`` (compiler caches, locks)."""
+    from pathlib import Path
+
+    base = os.environ.get("WHEELTRAIN_CACHE_DIR")
+    return Path(base) if base else Path.home() / ".cache" / "wheeltrain"
+
+
+@contextmanager
+def machine_lock(
+    key: str,
+    what: str,
+    *,
+    wait: float = 3600.0,
+    progress: Callable[[str], None] = lambda _: None,
+    sleep: Callable[[float], None] | None = None,
+) -> Iterator[None]:
+    """Hold the machine-wide lock named by ``key`` (any text) for the block: a second
+    wheeltrain that asks for the same key waits for the first (``what`` says for what), up to
+    ``wait`` seconds. The lock is the kernel's (``flock``): a killed holder releases it."""
+    import fcntl
+    import hashlib
+    import time
+
+    folder = cache_root() / "locks"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.lock",
+                     os.O_RDWR | os.O_CREAT, 0o644)  # fmt: skip
+    except OSError as exc:
+        raise StepFailed(f"cannot take the lock in {folder}: {exc.strerror or exc}") from None
+    try:
+        waited = 0.0
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if waited == 0.0:
+                    progress(f"another wheeltrain is busy with {what}: waiting for it to finish")
+                if waited >= wait:
+                    raise StepFailed(
+                        f"another wheeltrain held {what} for {wait:.0f} s: retry when it ends"
+                    ) from None
+                (sleep or time.sleep)(0.5)
+                waited += 0.5
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock

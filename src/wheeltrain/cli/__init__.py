@@ -133,6 +133,23 @@ def _replace_unshowable() -> None:
 
 def _main(argv: Sequence[str] | None, prog: str) -> int:
     _replace_unshowable()
+    from wheeltrain.cli._output import RedactingStream, known_secrets
+
+    secrets = known_secrets()
+    saved = sys.stdout, sys.stderr
+    # the output boundary: every line printed passes the one redactor
+    sys.stdout = RedactingStream(saved[0], secrets)
+    sys.stderr = RedactingStream(saved[1], secrets)
+    try:
+        return _run(argv, prog)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        sys.stdout, sys.stderr = saved
+
+
+def _run(argv: Sequence[str] | None, prog: str) -> int:
     parser = build_parser(prog, _modules_for(argv))
     try:
         words = list(sys.argv[1:] if argv is None else argv)

@@ -7,7 +7,7 @@ import os
 from typing import Any
 
 from wheeltrain.adapters.files import write_atomic
-from wheeltrain.cli._output import emit, out_folder
+from wheeltrain.cli._output import emit, out_folder, scrub
 from wheeltrain.errors import StepFailed, UsageError
 
 #: service -> the environment variable holding its webhook URL (a secret in the workflow)
@@ -39,12 +39,13 @@ def cmd_notify(args: argparse.Namespace) -> int:
     if not args.run_url.startswith(("https://", "http://")):
         raise UsageError("--run-url must be the run's http(s) address")
     report = failure_report(args.workflow, results, args.run_url, ref=args.ref)
+    title, body, text = scrub(report.title), scrub(report.body), scrub(report.text)
     if not report.failed:
         raise UsageError("--results holds no failed or cancelled job: nothing to report")
     if args.out:
         out = out_folder(args.out, "--out")
-        write_atomic(out / "title.txt", report.title + "\n")
-        write_atomic(out / "body.md", report.body)
+        write_atomic(out / "title.txt", title + "\n")
+        write_atomic(out / "body.md", body)
     posted, problems = [], []
     for service, variable in WEBHOOK_ENV.items():
         url = os.environ.get(variable, "").strip()
@@ -53,12 +54,12 @@ def cmd_notify(args: argparse.Namespace) -> int:
         from wheeltrain.adapters.webhooks import post_chat
 
         try:
-            post_chat(service, url, report.text)
+            post_chat(service, url, text)
         except StepFailed as exc:
             problems.append(str(exc))
             continue
         posted.append(service)
-    lines = [f"{report.title}: {', '.join(report.failed)} failed"]
+    lines = [f"{title}: {', '.join(report.failed)} failed"]
     lines += [f"  posted to {service}" for service in posted]
     if args.out:
         lines.append(f"  issue text in {args.out}/title.txt and body.md")

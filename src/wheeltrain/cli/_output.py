@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from wheeltrain.errors import StepFailed, UsageError
 
@@ -83,6 +84,59 @@ def retries(text: str) -> int:
     return value
 
 
+def known_secrets() -> list[str]:
+    """The environment's credentials in every form they may take in output."""
+    from wheeltrain.core.redact import environment_secrets
+
+    return environment_secrets(os.environ)
+
+
+def scrub(text: str) -> str:
+    """``text`` as it may leave wheeltrain: through the one redactor, with the environment's
+    credentials."""
+    from wheeltrain.core.redact import redact
+
+    return redact(text, known_secrets())
+
+
+class RedactingStream(io.TextIOBase):
+    """A text stream that passes every whole line through the redactor before the stream it
+    wraps sees it (a secret is never split between two writes of one line)."""
+
+    def __init__(self, stream: TextIO, secrets: list[str]) -> None:
+        self.stream = stream
+        self.secrets = secrets
+        self.pending = ""
+
+    def _out(self, text: str) -> None:
+        from wheeltrain.core.redact import redact
+
+        if text:
+            self.stream.write(redact(text, self.secrets))
+
+    def write(self, text: str) -> int:
+        self.pending += text
+        if "\n" in self.pending:
+            done, _, self.pending = self.pending.rpartition("\n")
+            self._out(done + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self._out(self.pending)
+        self.pending = ""
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self.stream.encoding
+
+
 def github_output(values: dict[str, str]) -> None:
     """Append ``values`` to the file named by ``$GITHUB_OUTPUT`` (a step's outputs).
 
@@ -95,6 +149,7 @@ def github_output(values: dict[str, str]) -> None:
         raise UsageError("--github-output: $GITHUB_OUTPUT is not set (run it in a workflow)")
     lines = []
     for key, value in values.items():
+        value = scrub(value)
         if "\n" in value or "\r" in value:
             delimiter = f"wheeltrain_{secrets.token_hex(16)}"
             lines.append(f"{key}<<{delimiter}\n{value}\n{delimiter}\n")

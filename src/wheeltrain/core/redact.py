@@ -1,23 +1,64 @@
-"""Credentials out of every text wheeltrain prints. Pure."""
+"""Credentials out of every text wheeltrain prints or writes: the one redactor. Pure.
+
+It knows every form a secret takes on its way out: a token or password inside a URL (any
+``user:password@``, an ``@`` in the password included), an ``Authorization`` header, a PyPI
+or GitHub token, a webhook URL's secret path, and each credential of the environment, as it
+is and in the base64 forms HTTP basic authentication sends (which a server may echo).
+"""
 
 from __future__ import annotations
 
+import base64
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-__all__ = ["redact"]
+__all__ = ["environment_secrets", "redact"]
 
-_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
+# userinfo is everything up to the last "@" before the host: a password may hold "@"
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s?#]*@")
 _PYPI_TOKEN = re.compile(r"pypi-[A-Za-z0-9_\-]{16,}")
+_GITHUB_TOKEN = re.compile(r"\b(gh[pousr]_|github_pat_)[A-Za-z0-9_]{16,}")
 _AUTH_HEADER = re.compile(r"(?i)\b(authorization:\s*(?:basic|bearer|token)\s+)\S+")
+# the secret part of the webhook URLs notify sends to
+_WEBHOOK_PATH = re.compile(
+    r"(?i)\b(https?://(?:hooks\.slack\.com/(?:services|workflows|triggers)|"
+    r"(?:[a-z0-9-]+\.)?discord(?:app)?\.com/api/webhooks))/[^\s\"'<>]+"
+)
+#: Environment variables whose value is a credential.
+_SECRET_NAME = re.compile(r"(?i)(TOKEN|PASSWORD|PASSWD|SECRET|API_KEY|WEBHOOK|CREDENTIAL)")
+_SHORTEST = 6  # shorter values would hide ordinary words
+
+
+def environment_secrets(env: Mapping[str, str]) -> list[str]:
+    """Every credential in ``env`` and the forms it takes in HTTP: the value, its base64, and
+    the base64 of ``user:value`` for the user twine or a token upload sends."""
+    values = sorted(
+        {v for k, v in env.items() if _SECRET_NAME.search(k) and len(v.strip()) >= _SHORTEST},
+        key=len,
+        reverse=True,
+    )
+    users = {"__token__", env.get("TWINE_USERNAME", "")} - {""}
+    found: list[str] = []
+    for key, value in env.items():  # a webhook's secret is its path: a server may echo only it
+        if "WEBHOOK" in key.upper() and "://" in value:
+            path = value.split("://", 1)[1].partition("/")[2].split("?")[0]
+            if len(path) >= 8:
+                found.append("/" + path)
+    for value in values:
+        found.append(value)
+        found.append(base64.b64encode(value.encode()).decode())
+        found += [base64.b64encode(f"{u}:{value}".encode()).decode() for u in sorted(users)]
+    return found
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` with URL credentials, PyPI tokens, auth headers and each of ``secrets``
-    replaced by ``***``."""
-    for secret in secrets:
+    """``text`` with URL credentials, tokens, auth headers, webhook paths and each of
+    ``secrets`` (longest first) replaced by ``***``."""
+    for secret in sorted(set(secrets), key=len, reverse=True):
         if secret and len(secret) >= 4:
             text = text.replace(secret, "***")
     text = _URL_USERINFO.sub(r"\1***@", text)
     text = _AUTH_HEADER.sub(r"\1***", text)
+    text = _WEBHOOK_PATH.sub(r"\1/***", text)
+    text = _GITHUB_TOKEN.sub(r"\1***", text)
     return _PYPI_TOKEN.sub("pypi-***", text)

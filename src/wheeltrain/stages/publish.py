@@ -117,7 +117,37 @@ def publish(
     config: TrainConfig | None = None,
 ) -> PublishReport:
     """Upload every file the index does not have yet; idempotent, resumable. Nothing is
-    uploaded when part of the release could not be (see :func:`preflight`)."""
+    uploaded when part of the release could not be (see :func:`preflight`). One publish of a
+    version to an index runs at a time on a machine: a second waits, then finds what the
+    first uploaded; the index is asked again right before each upload."""
+    from wheeltrain.adapters.files import machine_lock
+
+    dists = ",".join(sorted({_distribution(f) for f in files}))
+    with machine_lock(
+        f"publish {read_url_for(upload_url)} {dists} {version}",
+        f"publishing {version} to {client.where}",
+        progress=progress,
+    ):
+        return _publish_locked(
+            files, version, upload_url=upload_url, client=client, attempts=attempts,
+            backoff=backoff, upload_timeout=upload_timeout, progress=progress, sleep=sleep,
+            config=config,
+        )  # fmt: skip
+
+
+def _publish_locked(
+    files: Sequence[Path],
+    version: str,
+    *,
+    upload_url: str,
+    client: IndexClient,
+    attempts: int,
+    backoff: float,
+    upload_timeout: float,
+    progress: Callable[[str], None],
+    sleep: Callable[[float], None],
+    config: TrainConfig | None,
+) -> PublishReport:
     report = PublishReport()
     notes: list[str] = []
     report.present, missing = preflight(
@@ -126,9 +156,18 @@ def publish(
     for note in notes:
         progress(f"note: {note}")
     for path in missing:
+        sha = sha256_of(path)
+        # asked again right before the upload: another run may have sent it meanwhile
+        arrived = _on_index(client, [path], version).get(path.name)
+        if arrived is not None:
+            problem = _compare(client, arrived, path, sha, upload_url)
+            if problem:
+                raise StepFailed(problem)
+            report.present.append(path.name)
+            continue
         _upload_one(
             path,
-            sha256_of(path),
+            sha,
             version,
             upload_url=upload_url,
             client=client,
