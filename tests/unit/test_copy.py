@@ -20,6 +20,7 @@ def test_nested_folders_named_like_outputs_are_kept(tmp_path: Path) -> None:
         "pkg/__pycache__/x.pyc",
         "demo.egg-info/PKG-INFO",
         "extern/sub/.git",
+        "extern/sub/source.c",
         "pyproject.toml",
     ):
         path = src / rel
@@ -30,7 +31,9 @@ def test_nested_folders_named_like_outputs_are_kept(tmp_path: Path) -> None:
         str(p.relative_to(tmp_path / "copy")) for p in (tmp_path / "copy").rglob("*") if p.is_file()
     )
     assert kept == [
-        "extern/sub/.git",  # a submodule's link file travels with its contents
+        # a submodule's contents travel; its .git link file does not: it names a folder of the
+        # original checkout (.git/modules/...) that no copy has
+        "extern/sub/source.c",
         "pkg/build/__init__.py",
         "pkg/dist/__init__.py",
         "pkg/venv/__init__.py",

@@ -61,8 +61,8 @@ def test_semantic_release_errors_are_its_own_lines() -> None:
     assert "pypi-AgEI" not in error_lines(leaked)
 
 
-@pytest.mark.parametrize("target", ["/", "/nonexistent/folder/out", "/dev/full"])
-def test_step_outputs_that_cannot_be_written_are_one_line(
+@pytest.mark.parametrize("target", ["/", "/nonexistent/folder/out"])
+def test_step_outputs_that_cannot_be_named_are_bad_input_before_any_work(
     target: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from wheeltrain.cli import main
@@ -70,8 +70,52 @@ def test_step_outputs_that_cannot_be_written_are_one_line(
     monkeypatch.setenv("GITHUB_OUTPUT", target)
     root = Path(__file__).resolve().parents[2] / "examples" / "transfer-engine"
     code = main(["matrix", "--event", "monthly", "--project", str(root), "--github-output"])
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and captured.out == ""  # nothing done, nothing printed
+    assert err[0] == (
+        f"wheeltrain: error: --github-output: $GITHUB_OUTPUT ({target}) is not a file that can "
+        "be written"
+    )
+
+
+def test_step_outputs_on_a_full_disk_are_a_failed_step_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wheeltrain.cli import main
+
+    monkeypatch.setenv("GITHUB_OUTPUT", "/dev/full")
+    root = Path(__file__).resolve().parents[2] / "examples" / "transfer-engine"
+    code = main(["matrix", "--event", "monthly", "--project", str(root), "--github-output"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1
     assert err[0].startswith(
-        f"wheeltrain: error: cannot write the step outputs to $GITHUB_OUTPUT ({target})"
+        "wheeltrain: error: cannot write the step outputs to $GITHUB_OUTPUT (/dev/full)"
     )
+
+
+def test_build_progress_says_each_step_and_the_compilers_progress_at_most_once_a_minute() -> None:
+    from wheeltrain.adapters.builder import BuildProgress
+
+    said: list[str] = []
+    now = [0.0]
+    progress = BuildProgress("non-cuda cp312", said.append)
+    progress.clock = lambda: now[0]
+    progress.start = progress.last = 0.0
+    for t, line in [
+        (1, "Running before_all..."),
+        (2, "[1/146] Building CXX object a.o"),  # within the minute: not said
+        (61, "[40/146] Building CXX object b.o"),
+        (70, "[ 50%] Building CXX object c.o"),  # within the minute again
+        (130, "[ 75%] Building CXX object d.o"),
+        (131, "    ✓ 130.00s"),
+        (132, "some compiler chatter"),
+    ]:
+        now[0] = float(t)
+        progress(line)
+    assert said == [
+        "  [non-cuda cp312     1 s] Running before_all...",
+        "  [non-cuda cp312    61 s] compiling: 40 of 146 steps",
+        "  [non-cuda cp312   130 s] compiling: 75 %",
+        "  [non-cuda cp312   131 s] ✓ 130.00s",
+    ]

@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 
 import tomlkit
+import tomlkit.exceptions
 
 from wheeltrain.adapters import container
 from wheeltrain.adapters.proc import last_line, run, run_logged
@@ -273,7 +274,10 @@ def prepared_copy(project_root: Path, variant: Variant, version: str) -> Iterato
         copy = Path(tmp) / "src"
         copy_project(project_root, copy)
         path = copy / "pyproject.toml"
-        doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+        try:
+            doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+        except (tomlkit.exceptions.TOMLKitError, RecursionError, ValueError) as exc:
+            raise ConfigError(f"{project_root}/pyproject.toml cannot be edited: {exc}") from None
         project = doc.get("project")
         if project is None:
             raise StepFailed(f"{project_root}/pyproject.toml has no [project] table")
@@ -449,6 +453,19 @@ def cibuildwheel_env(
             toolkit = Path("/usr/local/cuda").resolve()
             mounts += ["-v", f"{toolkit}:/usr/local/cuda:ro"]
             extra_env.append(("PATH", "/usr/local/cuda/bin:$PATH"))
+            libs = "/usr/local/cuda/lib64"
+            stub = container.cuda_driver_stub(toolkit)
+            if stub is not None:
+                # this toolkit has no driver link stub: wheeltrain's stands in for it
+                mounts += ["-v", f"{stub}:{container.STUB_MOUNT}:ro"]
+                extra_env += [
+                    ("CMAKE_LIBRARY_PATH", container.STUB_MOUNT),
+                    ("LIBRARY_PATH", f"{container.STUB_MOUNT}:$LIBRARY_PATH"),
+                ]
+                libs += f":{container.STUB_MOUNT}"
+                progress(f"CUDA driver link stub: {stub} (the toolkit has none)")
+            # the test step imports the wheel: the runtime and the driver stub must load
+            extra_env.append(("LD_LIBRARY_PATH", f"{libs}:$LD_LIBRARY_PATH"))
         args = container.create_args(prefixes, [*mounts, *owner])
         # cibuildwheel audits abi3 wheels with abi3audit in a virtualenv it downloads from
         # github.com; where only package registries answer (the local builder's reason to
@@ -487,7 +504,8 @@ class BuildProgress:
     start and end, and the compiler's percentage at most once a minute."""
 
     _STEP = re.compile(r"^\s*(Building cp|Running before|Repairing wheel|Testing wheel|✓ )")
-    _PERCENT = re.compile(r"^\[\s*(\d+)%\]")
+    _PERCENT = re.compile(r"^\[\s*(\d+)%\]")  # make
+    _STEPS = re.compile(r"^\[(\d+)/(\d+)\]")  # ninja
 
     def __init__(self, label: str, progress: Callable[[str], None], every: float = 60.0) -> None:
         import time
@@ -505,8 +523,14 @@ class BuildProgress:
         if self._STEP.match(text):
             self.progress(f"  [{self.label} {now - self.start:5.0f} s] {text[:100]}")
             self.last = now
-        elif (m := self._PERCENT.match(text)) and now - self.last >= self.every:
-            self.progress(f"  [{self.label} {now - self.start:5.0f} s] compiling: {m[1]} %")
+        elif now - self.last >= self.every:
+            if m := self._PERCENT.match(text):
+                done = m[1] + " %"
+            elif m := self._STEPS.match(text):
+                done = f"{m[1]} of {m[2]} steps"
+            else:
+                return
+            self.progress(f"  [{self.label} {now - self.start:5.0f} s] compiling: {done}")
             self.last = now
 
 

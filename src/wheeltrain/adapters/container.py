@@ -292,3 +292,52 @@ def running_box(image: str, args: Sequence[str], *, token: str) -> Iterator[tupl
         yield name, box
     finally:
         run([name, "rm", "-f", box], env=env, check=False, timeout=120)
+
+
+#: Where the local builder finds the CUDA driver's link stub it makes (see cuda_driver_stub).
+STUB_MOUNT = "/opt/wheeltrain/cuda-stub"
+
+
+def cuda_driver_stub(toolkit: Path) -> Path | None:
+    """A folder holding ``libcuda.so`` for linking against the CUDA driver API, when the
+    ``toolkit`` has no ``stubs/libcuda.so`` of its own (a toolkit assembled from NVIDIA's
+    PyPI wheels has none; NVIDIA's images do). Made once per toolkit from its ``cuda.h``: every
+    driver function, each answering CUDA_ERROR_STUB_LIBRARY, with the driver's soname
+    ``libcuda.so.1``. ``None`` when the toolkit has its own stub. Nothing made here is ever
+    bundled: CUDA variants exclude ``libcuda.so*`` from the repair."""
+    import re
+
+    if any(toolkit.glob("**/stubs/libcuda.so")):
+        return None
+    header = toolkit / "include" / "cuda.h"
+    if not header.is_file():
+        raise StepFailed(f"the CUDA toolkit at {toolkit} has no include/cuda.h")
+    from wheeltrain.adapters.files import cache_root
+
+    digest = hashlib.sha256(header.read_bytes()).hexdigest()[:12]
+    folder = cache_root() / "cuda-stub" / digest
+    if (folder / "libcuda.so").is_file():
+        return folder
+    expanded = run(
+        ["gcc", "-E", "-P", f"-I{toolkit / 'include'}", "-"],
+        input_text="#include <cuda.h>\n", check=False, timeout=120,
+    )  # fmt: skip
+    if expanded.returncode != 0:
+        raise StepFailed(f"reading the CUDA driver API from {header}: {last_line(expanded)}")
+    names = sorted(set(re.findall(r"\bCUresult\s+(cu[A-Za-z0-9_]+)\s*\(", expanded.stdout)))
+    source = "".join(f"int {name}(void) {{ return 34; }}\n" for name in names)
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        (Path(tmp) / "stub.c").write_text(source, encoding="ascii")
+        made = run(
+            ["gcc", "-shared", "-fPIC", "-Wl,-soname,libcuda.so.1", "-o",
+             str(Path(tmp) / "libcuda.so.1"), str(Path(tmp) / "stub.c")],
+            check=False, timeout=300,
+        )  # fmt: skip
+        if made.returncode != 0:
+            raise StepFailed(f"making the CUDA driver stub failed: {last_line(made)}")
+        (Path(tmp) / "libcuda.so.1").replace(folder / "libcuda.so.1")
+    link = folder / "libcuda.so"
+    link.unlink(missing_ok=True)
+    link.symlink_to("libcuda.so.1")
+    return folder

@@ -157,6 +157,7 @@ def _run(argv: Sequence[str] | None, prog: str) -> int:
         if words.count("--") > 1:  # argparse hands an empty list to a positional then
             raise UsageError(f"'--' may appear once (see `{prog} --help`)")
         args = parser.parse_args(argv)
+        _check_before_work(args)
         code: int = args.handler(args)
         return code
     except WheeltrainError as exc:
@@ -170,6 +171,53 @@ def _run(argv: Sequence[str] | None, prog: str) -> int:
         return 143
     except BrokenPipeError:  # `wheeltrain changelog | head`
         return 0
+
+
+#: The commands that write step outputs with --github-output (tests/unit keeps it true).
+WITH_OUTPUTS = frozenset(
+    {
+        "wheeltrain.cli._hotfix.cmd_plan",
+        "wheeltrain.cli._hotfix.cmd_release",
+        "wheeltrain.cli._manager.cmd_current",
+        "wheeltrain.cli._matrix.cmd_matrix",
+        "wheeltrain.cli._monthly.cmd_nightly",
+        "wheeltrain.cli._monthly.cmd_plan",
+        "wheeltrain.cli._monthly.cmd_release_monthly",
+        "wheeltrain.cli._publish.cmd_publish",
+        "wheeltrain.cli._receipt.cmd_receipt",
+    }
+)
+#: Options whose value may not be empty: an empty one would silently mean the default.
+_NOT_EMPTY = ("version", "remote", "branch", "project", "index_url", "repository_url", "dest",
+              "out", "dist", "date", "base", "tag", "variant", "python")  # fmt: skip
+
+
+def _check_before_work(args: argparse.Namespace) -> None:
+    """What can be known wrong from the command line and the environment alone is bad input
+    before any work: an empty value, and --github-output where it cannot be written."""
+    for name in _NOT_EMPTY:
+        value = getattr(args, name, None)
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and not v.strip() for v in values):
+            raise UsageError(f"--{name.replace('_', '-')} is empty: give a value or leave it out")
+    if not getattr(args, "github_output", False):
+        return
+    handler = getattr(args, "handler", None)
+    if (
+        f"{getattr(handler, '__module__', '')}.{getattr(handler, '__name__', '')}"
+        not in WITH_OUTPUTS
+    ):
+        raise UsageError("--github-output: this command has no outputs")
+    import os
+
+    path = os.environ.get("GITHUB_OUTPUT")
+    if not path:
+        raise UsageError("--github-output: $GITHUB_OUTPUT is not set (run it in a workflow)")
+    folder = os.path.dirname(os.path.abspath(path))  # noqa: PTH120, PTH100 - no pathlib here
+    if os.path.isdir(path) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):  # noqa: PTH112
+        raise UsageError(
+            f"--github-output: $GITHUB_OUTPUT ({path}) is not a file that can be written"
+        )
 
 
 # control characters and every other character str.splitlines() breaks a line at

@@ -184,13 +184,14 @@ def cmd_release_monthly(args: argparse.Namespace) -> int:
     plan = monthly.make_plan(root, _forced(args), pre=args.pre, published=_published(args))
     if args.dry_run:
         text = render_plan(plan)
+        checked = monthly.check_release(root, plan, push=not args.no_push, remote=args.remote)
         if plan.release:
             forced = "" if args.level == "auto" else f" --{args.level}"
             how = (
-                f"stamp {plan.next_version}, write the changelog, commit and tag"
-                if plan.kind == "pre"
-                else "run `semantic-release version --no-push --no-vcs-release "
-                f"--skip-build{forced}`"
+                f"run `semantic-release version --no-push --no-vcs-release --skip-build{forced}`"
+                if checked is not None and checked.engine == "semantic-release"
+                else f"cut {plan.next_version} itself (stamp, write the changelog, commit and "
+                "tag, as semantic-release would)"
             )
             text += f"\n\ndry run: would {how}, check {plan.next_tag}, " + (
                 "and stop (--no-push)" if args.no_push else f"then push it to {args.remote}"

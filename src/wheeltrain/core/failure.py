@@ -42,6 +42,10 @@ def parse_results(text: str) -> dict[str, str]:
         data = json.loads(text)
     except ValueError:
         raise UsageError("--results is not JSON: pass the workflow's toJSON(needs)") from None
+    except RecursionError:
+        raise UsageError(
+            "--results nests deeper than a workflow's toJSON(needs) ever does: pass that"
+        ) from None
     if not isinstance(data, Mapping):
         raise UsageError("--results must be a JSON object of job -> {result: ...}")
     results = {}

@@ -44,7 +44,11 @@ class DistFile:
         if len(interpreters) != 1:
             return None
         only = next(iter(interpreters))
-        if not only.startswith("cp") or len(only) < 4 or not only[2:].isdigit():
+        if (
+            not only.startswith("cp")
+            or len(only) < 4
+            or not (only[2:].isascii() and only[2:].isdigit())
+        ):
             return None
         return f"{only[2]}.{only[3:]}"
 

@@ -59,7 +59,7 @@ def _py_key(text: str) -> tuple[int, ...]:
 
 def _python_of(interpreter: str) -> str | None:
     """``cp312`` -> ``3.12``; anything but a CPython 3 tag -> None."""
-    if interpreter.startswith("cp3") and interpreter[3:].isdigit():
+    if interpreter.startswith("cp3") and interpreter[3:].isascii() and interpreter[3:].isdigit():
         return f"3.{interpreter[3:]}"
     return None
 

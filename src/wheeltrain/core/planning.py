@@ -240,7 +240,7 @@ def plan_nightly(
     """The nightly of ``date`` (``YYYYMMDD``): the next patch of the last final release as a
     dev release. ``new_commits`` were made since ``since`` (the last nightly's commit, or the
     base); none, or tonight's version on the index already, and nothing is published."""
-    if len(date) != 8 or not date.isdigit():
+    if len(date) != 8 or not (date.isascii() and date.isdigit()):
         shown = date if len(date) <= 20 else date[:20] + "..."
         raise ConfigError(f"--date {shown!r} is not YYYYMMDD")
     last = base.version if base else ZERO

@@ -107,6 +107,20 @@ class Location(NamedTuple):
         return f"{self.path}:{self.key}"
 
 
+def release_group(branches: tuple[tuple[str, str], ...], branch: str) -> str | None:
+    """The ``[tool.semantic_release.branches]`` group ``branch`` belongs to, matched as
+    semantic-release matches it (``re.match`` of the group's ``match``), or None."""
+    import re
+
+    for name, pattern in branches:
+        try:
+            if re.match(pattern, branch):
+                return name
+        except re.error:
+            continue
+    return None
+
+
 class ReleaseSettings(NamedTuple):
     """The settings of ``[tool.semantic_release]`` that wheeltrain acts on, with defaults."""
 

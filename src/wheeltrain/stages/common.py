@@ -45,6 +45,15 @@ def cut_at(git: Git, settings: ReleaseSettings, ref: str = "HEAD") -> Cut | None
     return cut_at_head(version, git.tags_at(ref), tag_format=settings.tag_format)
 
 
+def require_remote(git: Git, remote: str) -> None:
+    """A release that pushes needs ``remote`` configured: checked before anything is cut."""
+    if git.remote_url(remote) is None:
+        raise ConfigError(
+            f"this repository has no remote named {remote!r}: add it (git remote add), name "
+            "another with --remote, or cut the release without pushing (--no-push)"
+        )
+
+
 def origin_blocks(
     git: Git,
     remote: str,

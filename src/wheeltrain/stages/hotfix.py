@@ -19,7 +19,7 @@ from wheeltrain.core.hotfix import HotfixPlan, changelog_section, hotfix_branch,
 from wheeltrain.core.tags import line_tags, release_tags, tag_name
 from wheeltrain.core.versioning import in_line, validate_for_release
 from wheeltrain.errors import ConfigError, StepFailed, UsageError
-from wheeltrain.stages.common import cut_at, origin_blocks
+from wheeltrain.stages.common import cut_at, origin_blocks, require_remote
 
 __all__ = [
     "HotfixResult",
@@ -126,6 +126,8 @@ def release(
     """
     project = load_project(root)
     git = Git.discover(root)
+    if push:
+        require_remote(git, remote)
     if git.status_porcelain():
         raise ConfigError(f"{git.root} has uncommitted changes: commit or stash them first")
     branch = git.current_branch()

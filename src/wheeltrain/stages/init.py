@@ -430,7 +430,7 @@ def _tables(
     ``proposed`` replaces the profile's top-level settings (python, archs) and its
     variants' max-platform (read from the index's history)."""
     path = root / "pyproject.toml"
-    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    doc = _parse_toml(path)
     tool = doc.setdefault("tool", tomlkit.table(is_super_table=True))
     import_name = re.sub(r"[^A-Za-z0-9_]", "_", name).lower()
     snippets = {
@@ -517,6 +517,17 @@ class _History:
                 "(listed above): change the table (python, archs, releases, max-platform) where "
                 "the project's past should continue, or keep it where the change is meant"
             )
+
+
+def _parse_toml(path: Path) -> tomlkit.TOMLDocument:
+    """``path`` as a tomlkit document (for edits that keep its layout); what tomlkit cannot
+    read (nested past its limit, say) is a configuration problem in one line."""
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        return tomlkit.parse(path.read_text(encoding="utf-8"))
+    except (TOMLKitError, RecursionError, ValueError) as exc:
+        raise ConfigError(f"{path} cannot be edited: {exc}; fix the file and retry") from None
 
 
 def _toml_string(value: str) -> str:

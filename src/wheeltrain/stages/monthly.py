@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from packaging.version import Version
@@ -16,7 +17,7 @@ from wheeltrain.core.settings import ReleaseSettings
 from wheeltrain.core.tags import Cut, ReleaseTag, line_tags, release_tags, tag_name
 from wheeltrain.core.versioning import BumpLevel
 from wheeltrain.errors import ConfigError, StepFailed, UsageError
-from wheeltrain.stages.common import cut_at, origin_blocks, release_history
+from wheeltrain.stages.common import cut_at, origin_blocks, release_history, require_remote
 
 if TYPE_CHECKING:
     import datetime
@@ -224,6 +225,63 @@ def changelog_text(root: Path, settings: ReleaseSettings, section: str) -> str:
     return insert_section(old, section, settings.insertion_flag)
 
 
+@dataclass(frozen=True)
+class Preflight:
+    """What the run of a planned release will do, found by the checks the run makes first."""
+
+    engine: str  # "semantic-release" or "wheeltrain" (its own cut, in the same shape)
+    branch: str
+
+
+def preflight(
+    git: Git, settings: ReleaseSettings, plan: MonthlyPlan, *, push: bool, remote: str
+) -> Preflight:
+    """Every check a release makes before it changes anything, the same for ``--dry-run``:
+    the remote (when pushing), the version locations, a clean tree, a branch checked out that
+    semantic-release releases from (when it cuts), and what origin would refuse."""
+    from wheeltrain.adapters import stamp
+    from wheeltrain.core.settings import release_group
+
+    if push:
+        require_remote(git, remote)
+    stamp.check_locations(git.root, settings.locations)
+    if git.status_porcelain():
+        raise ConfigError(
+            f"{git.root} has uncommitted changes: commit or stash them before releasing"
+        )
+    branch = git.current_branch()
+    if branch is None:
+        raise ConfigError("HEAD is detached: check out the release branch first")
+    # semantic-release spells pre-releases as SemVer does (0.4.0-rc.1): wheeltrain cuts them
+    follows = plan.base_reachable and not plan.stepped_over and plan.kind != "pre"
+    if follows and release_group(settings.branches, branch) is None:
+        raise ConfigError(
+            f"the branch {branch!r} is in no [tool.semantic_release.branches] group ("
+            + ", ".join(f"{n}: {p}" for n, p in settings.branches)
+            + "), so semantic-release would release nothing: check out the release branch or "
+            "add a group for it"
+        )
+    if push and plan.next_tag is not None:
+        blocked = origin_blocks(
+            git, remote, branch, [f"refs/tags/{plan.next_tag}"], parent=git.head()
+        )
+        if blocked:
+            raise StepFailed(f"{blocked}: nothing was made; pull, then run the release again")
+    return Preflight("semantic-release" if follows else "wheeltrain", branch)
+
+
+def check_release(root: Path, plan: MonthlyPlan, *, push: bool, remote: str) -> Preflight | None:
+    """``--dry-run``: the checks the release would make first, and who would cut it; None
+    when the plan releases nothing."""
+    if not plan.release or plan.next_tag is None:
+        return None
+    git = Git.discover(root)
+    project = load_project(git.root)
+    if cut_at(git, project.settings) is not None:
+        return None  # HEAD is a cut already: the run would only finish it
+    return preflight(git, project.settings, plan, push=push, remote=remote)
+
+
 def release(
     root: Path,
     plan: MonthlyPlan,
@@ -287,25 +345,12 @@ def release(
         return MonthlyResult(plan, None, None, None, pushed=False)
     if plan.next_version is None or plan.next_tag is None:
         raise StepFailed("the plan releases but names no version: make the plan again")
-    stamp.check_locations(git.root, settings.locations)
-    if git.status_porcelain():
-        raise ConfigError(
-            f"{git.root} has uncommitted changes: commit or stash them before releasing"
-        )
-    branch = git.current_branch()
-    if branch is None:
-        raise ConfigError("HEAD is detached: check out the release branch first")
-    if push:
-        blocked = origin_blocks(
-            git, remote, branch, [f"refs/tags/{plan.next_tag}"], parent=git.head()
-        )
-        if blocked:
-            raise StepFailed(f"{blocked}: nothing was made; pull, then run the release again")
+    checked = preflight(git, settings, plan, push=push, remote=remote)
+    branch = checked.branch
     date = (today or datetime.datetime.now(datetime.timezone.utc).date()).isoformat()
     section = f"## {plan.next_tag} ({date})\n\n{plan.body}"
     text = changelog_text(git.root, settings, section)
-    # semantic-release spells pre-releases as SemVer does (0.4.0-rc.1): wheeltrain cuts them
-    follows = plan.base_reachable and not plan.stepped_over and plan.kind != "pre"
+    follows = checked.engine == "semantic-release"
     templated = template_installed(git.root, settings) and (git.root / ".git").is_dir()
     before = git.head()
     prepared = git.root / PREPARED_CHANGELOG

@@ -373,6 +373,8 @@ def smoke_box(
                 "-c",
                 f"mkdir -p {STUB_DIR} && ln -sf {stub} {STUB_DIR}/libcuda.so.1",
             ]
+        elif (made := container.cuda_driver_stub(toolkit)) is not None:
+            mounts += ["-v", f"{made}:{STUB_DIR}:ro"]
     args = container.create_args(prefixes, mounts)
     with container.running_box(image, args, token=secrets.token_hex(6)) as (engine, name):
         box = Box(engine, name, tuple(sorted(env.items())))
