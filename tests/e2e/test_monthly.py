@@ -80,8 +80,16 @@ def test_a_release_branch_tag_is_the_base_and_existing_versions_are_stepped_over
 
 def test_release_monthly_stamps_changelog_commits_and_tags(psr_repo: GitRepo, cli: Cli) -> None:
     psr_repo.build(["feat(ep): expert parallelism (#12)", "fix: leak"])
-    dry = cli("release", "monthly", "--dry-run", "--project", str(psr_repo.root))
+    # the dry run makes the real run's checks: without an origin, only --no-push can run
+    pushing = cli("release", "monthly", "--dry-run", "--project", str(psr_repo.root))
+    assert pushing.code == 2 and "no remote named 'origin'" in pushing.err
+    dry = cli("release", "monthly", "--dry-run", "--no-push", "--project", str(psr_repo.root))
     assert dry.code == 0 and "would run `semantic-release version" in dry.out
+    (psr_repo.root / "README.md").write_text("dirty\n")
+    dirty = cli("release", "monthly", "--dry-run", "--no-push", "--project", str(psr_repo.root))
+    assert dirty.code == 2 and "has uncommitted changes" in dirty.err  # as the real run says
+    (psr_repo.root / "README.md").unlink()
+    psr_repo.git("checkout", "--", ".")
     assert psr_repo.git("tag", "--list", "v0.4.0") == ""
     result = cli("release", "monthly", "--no-push", "--json", "--project", str(psr_repo.root))
     assert result.code == 0, result.err

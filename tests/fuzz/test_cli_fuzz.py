@@ -392,3 +392,104 @@ def test_no_pyproject_ends_in_a_traceback(project: Path, text: str, command: lis
             err,
             text[:300],
         )
+
+
+ENV_NAMES = st.sampled_from(
+    [
+        "WHEELTRAIN_VERBOSE", "WHEELTRAIN_BUILDER", "WHEELTRAIN_CACHE_DIR", "GITHUB_OUTPUT",
+        "COLUMNS", "TWINE_PASSWORD", "TWINE_USERNAME", "PYPI_API_TOKEN", "GITHUB_TOKEN",
+        "SOURCE_DATE_EPOCH", "HOME", "TMPDIR", "GIT_DIR", "GIT_WORK_TREE", "LANG", "LC_ALL",
+        "NO_COLOR", "PYTHONIOENCODING",
+    ]
+)  # fmt: skip
+#: Paths a hostile environment or command line hands over: long, nested, special, missing.
+PATHS = st.sampled_from(
+    [
+        "/" + "x" * 300,
+        "/tmp/" + "/".join(["d" * 200] * 3),
+        "/proc/self/mem",
+        "/proc/1/root/x",
+        "/dev/null/x",
+        "/etc/passwd/x",
+        "/sys/kernel",
+        ".",
+        "..",
+        "~",
+        "",
+    ]
+)
+#: Text nested deeper than any parser's recursion limit, as JSON or TOML.
+DEEP = st.integers(50, 5000).flatmap(
+    lambda n: st.sampled_from(['{"a":' * n + "1" + "}" * n, "[" * n + "]" * n, "a = " + "{b=" * n])
+)
+ENCODINGS = st.sampled_from(["utf-8", "ascii", "latin-1", "cp1252"])
+# commands that reach no index (those that do are the argument fuzz's, against a local one)
+CHEAP = [
+    ["validate"], ["matrix", "--event"], ["changelog", "--since"], ["current"], ["notify",
+    "--workflow", "W", "--run-url", "https://x/y", "--results"], ["check", "--event", "monthly",
+    "--version", "0.4.0"], ["plan", "--level"], ["bump", "--dry-run"], ["post"],
+    ["trusted-publishers", "--repository"], ["matrix", "--event", "monthly", "--version"],
+]  # fmt: skip
+
+
+@settings(
+    max_examples=max(1, EXAMPLES * 7 // 10),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    database=None,
+    derandomize=DERANDOMIZE,
+)
+@given(
+    command=st.sampled_from(CHEAP),
+    value=st.one_of(VALUE, PATHS, DEEP),
+    env=st.dictionaries(ENV_NAMES, st.one_of(VALUE, PATHS), max_size=3),
+    encoding=ENCODINGS,
+)
+def test_no_environment_path_or_terminal_ends_in_a_traceback(
+    project: Path, command: list[str], value: str, env: dict[str, str], encoding: str
+) -> None:
+    """The attack's other classes: a hostile environment (credentials, paths, switches), a
+    terminal that cannot show the output (ascii, latin-1), paths that are long, special or
+    unusable, and input nested past every parser's limit."""
+    COUNTS["examples"] += 1
+    argv = [*command, value]
+    before = state(project)
+    saved = {name: os.environ.get(name) for name in [*env, "GITHUB_OUTPUT"]}
+    out_bytes, err_bytes = io.BytesIO(), io.BytesIO()
+    out = io.TextIOWrapper(out_bytes, encoding=encoding, errors="strict")
+    err = io.TextIOWrapper(err_bytes, encoding=encoding, errors="strict")
+    here = Path.cwd()
+    try:
+        for name, text in env.items():
+            if "\x00" in text:
+                continue  # no environment holds a NUL
+            os.environ[name] = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        os.environ.pop("GITHUB_OUTPUT", None) if "GITHUB_OUTPUT" not in env else None
+        os.chdir(project)
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = main(argv)
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 0
+            out.flush()
+            err.flush()
+    except BaseException:
+        COUNTS["failures"] += 1
+        raise
+    finally:
+        os.chdir(here)
+        for name, old in saved.items():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old
+    assert code in (0, 1, 2), (argv, env, code)
+    text = err_bytes.getvalue().decode(encoding)
+    lines = text.strip().splitlines()
+    if code != 0 and lines:
+        assert lines[-1].startswith("wheeltrain: error: "), (argv, env, text)
+        assert not CONTROL.search(lines[-1]), (argv, lines[-1])
+    if code != 0:
+        assert state(project) == before, (argv, env)
+    else:
+        restore(project, before)

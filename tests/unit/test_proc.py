@@ -119,3 +119,27 @@ def test_build_progress_says_each_step_and_the_compilers_progress_at_most_once_a
         "  [non-cuda cp312   130 s] compiling: 75 %",
         "  [non-cuda cp312   131 s] ✓ 130.00s",
     ]
+
+
+def test_the_commands_with_step_outputs_are_the_ones_that_write_them() -> None:
+    """--github-output is refused before any work by a command without outputs: the list the
+    refusal reads is every handler that hands outputs to emit(), read from the source."""
+    import ast
+
+    from wheeltrain.cli import WITH_OUTPUTS
+
+    found = set()
+    for path in sorted((Path(__file__).resolve().parents[2] / "src/wheeltrain/cli").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        for top in tree.body:
+            if not isinstance(top, ast.FunctionDef):
+                continue
+            for node in ast.walk(top):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "emit":
+                    if len(node.args) >= 4 or any(k.arg == "outputs" for k in node.keywords):
+                        found.add(f"wheeltrain.cli.{path.stem}.{top.name}")
+    found = {
+        "wheeltrain.cli._publish.cmd_publish" if f.endswith("_publish_dry_run") else f
+        for f in found
+    }
+    assert found == WITH_OUTPUTS

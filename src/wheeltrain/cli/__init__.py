@@ -163,6 +163,10 @@ def _run(argv: Sequence[str] | None, prog: str) -> int:
     except WheeltrainError as exc:
         print(f"{prog}: error: {one_line(exc.message)}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # a path the file system refuses, wherever it was met
+        code, message = _os_error(exc)
+        print(f"{prog}: error: {one_line(message)}", file=sys.stderr)
+        return code
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
@@ -171,6 +175,23 @@ def _run(argv: Sequence[str] | None, prog: str) -> int:
         return 143
     except BrokenPipeError:  # `wheeltrain changelog | head`
         return 0
+
+
+def _os_error(exc: OSError) -> tuple[int, str]:
+    """An operating-system error as an exit code and one line: a path that cannot be used as
+    given (too long, not a folder, missing, refused, read-only) is bad input; anything else
+    (a full disk, an I/O error) is a failed step."""
+    import errno
+
+    bad_path = {
+        errno.ENAMETOOLONG, errno.ENOTDIR, errno.EISDIR, errno.ENOENT, errno.EACCES,
+        errno.EPERM, errno.ELOOP, errno.EROFS, errno.EINVAL, errno.EEXIST,
+    }  # fmt: skip
+    where = f"{exc.filename}: " if exc.filename is not None else ""
+    what = exc.strerror or type(exc).__name__
+    if exc.errno in bad_path:
+        return 2, f"{where}{what}: give a path that can be used"
+    return 1, f"{where}{what}"
 
 
 #: The commands that write step outputs with --github-output (tests/unit keeps it true).

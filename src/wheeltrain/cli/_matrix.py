@@ -17,6 +17,7 @@ from wheeltrain.core.config import (
     parse_assignment,
     parse_config,
     with_environment,
+    with_max_platform,
 )
 from wheeltrain.core.matrix import BuildTarget, expected_files
 from wheeltrain.core.versioning import validate_for_release
@@ -181,6 +182,13 @@ def register_build_and_check(subparsers: Any, common: argparse.ArgumentParser) -
     add_selection(p)
     p.add_argument("--version", required=True, help="the release version")
     p.add_argument("--no-twine", action="store_true", help="skip twine check --strict")
+    p.add_argument(
+        "--max-platform",
+        metavar="TAG",
+        help="judge platform tags against TAG (e.g. manylinux_2_36) instead of each variant's "
+        "max-platform: for wheels from a builder that is not the variant's image, such as "
+        "wheeltrain's local Debian builder",
+    )
     p.set_defaults(handler=cmd_check)
 
 
@@ -270,6 +278,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     project = load_project(Path(args.project))
     config = load_config(project)
+    if args.max_platform:
+        config = with_max_platform(config, args.max_platform)
     version = validate_for_release(args.version).canonical
     targets = selected(args, config)
     report = check_step(

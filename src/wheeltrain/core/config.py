@@ -491,6 +491,16 @@ def with_environment(variant: Variant, overrides: Mapping[str, str]) -> Variant:
     )
 
 
+def with_max_platform(config: TrainConfig, tag: str) -> TrainConfig:
+    """``config`` with every variant's ``max-platform`` set to ``tag`` (``check
+    --max-platform``); a tag that is not ``manylinux_X_Y`` is bad input."""
+    from dataclasses import replace
+
+    if platform_version(tag) is None:
+        raise ConfigError(f"--max-platform {tag!r} is not a manylinux tag like manylinux_2_28")
+    return replace(config, variants=tuple(replace(v, max_platform=tag) for v in config.variants))
+
+
 def parse_assignment(text: str) -> tuple[str, str]:
     """``NAME=value`` (``--env``) -> (NAME, value); bad input raises ConfigError."""
     name, sep, value = text.partition("=")
