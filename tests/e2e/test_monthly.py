@@ -85,10 +85,10 @@ def test_release_monthly_stamps_changelog_commits_and_tags(psr_repo: GitRepo, cl
     assert pushing.code == 2 and "no remote named 'origin'" in pushing.err
     dry = cli("release", "monthly", "--dry-run", "--no-push", "--project", str(psr_repo.root))
     assert dry.code == 0 and "would run `semantic-release version" in dry.out
-    (psr_repo.root / "README.md").write_text("dirty\n")
+    pyproject = psr_repo.root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "# an edit not committed\n")
     dirty = cli("release", "monthly", "--dry-run", "--no-push", "--project", str(psr_repo.root))
     assert dirty.code == 2 and "has uncommitted changes" in dirty.err  # as the real run says
-    (psr_repo.root / "README.md").unlink()
     psr_repo.git("checkout", "--", ".")
     assert psr_repo.git("tag", "--list", "v0.4.0") == ""
     result = cli("release", "monthly", "--no-push", "--json", "--project", str(psr_repo.root))

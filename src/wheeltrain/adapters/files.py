@@ -41,12 +41,22 @@ def write_atomic(path: Path, data: str | bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         Path(temporary).replace(path)
+        # what a killed writer of this file left (SIGKILL runs no cleanup) goes now
+        for stale in folder.glob(f".{glob_escape(path.name)}.*.tmp"):
+            stale.unlink(missing_ok=True)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
         raise StepFailed(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with glob's special characters taken literally."""
+    import glob
+
+    return glob.escape(name)
 
 
 def cache_root() -> Path:
