@@ -143,3 +143,22 @@ def test_the_commands_with_step_outputs_are_the_ones_that_write_them() -> None:
         for f in found
     }
     assert found == WITH_OUTPUTS
+
+
+def test_under_json_an_error_is_a_json_object_with_the_same_exit_code(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import json
+
+    from wheeltrain.cli import main
+
+    code = main(["plan", "--json", "--project", str(tmp_path / "DOES-NOT-EXIST")])
+    captured = capsys.readouterr()
+    assert code == 2
+    data = json.loads(captured.out)
+    assert data["exit_code"] == 2 and data["error"].endswith(
+        "pyproject.toml not found: run wheeltrain from the project root or pass --project"
+    )
+    assert captured.err == f"wheeltrain: error: {data['error']}\n"
+    code = main(["plan", "--project", str(tmp_path / "DOES-NOT-EXIST")])
+    assert code == 2 and capsys.readouterr().out == ""  # without --json, stdout stays empty

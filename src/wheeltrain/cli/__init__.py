@@ -151,8 +151,8 @@ def _main(argv: Sequence[str] | None, prog: str) -> int:
 
 def _run(argv: Sequence[str] | None, prog: str) -> int:
     parser = build_parser(prog, _modules_for(argv))
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        words = list(sys.argv[1:] if argv is None else argv)
         _text_arguments(words)
         if words.count("--") > 1:  # argparse hands an empty list to a positional then
             raise UsageError(f"'--' may appear once (see `{prog} --help`)")
@@ -161,12 +161,10 @@ def _run(argv: Sequence[str] | None, prog: str) -> int:
         code: int = args.handler(args)
         return code
     except WheeltrainError as exc:
-        print(f"{prog}: error: {one_line(exc.message)}", file=sys.stderr)
-        return exc.exit_code
+        return _error(prog, exc.message, exc.exit_code, words)
     except OSError as exc:  # a path the file system refuses, wherever it was met
         code, message = _os_error(exc)
-        print(f"{prog}: error: {one_line(message)}", file=sys.stderr)
-        return code
+        return _error(prog, message, code, words)
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
@@ -175,6 +173,18 @@ def _run(argv: Sequence[str] | None, prog: str) -> int:
         return 143
     except BrokenPipeError:  # `wheeltrain changelog | head`
         return 0
+
+
+def _error(prog: str, message: str, code: int, words: Sequence[str]) -> int:
+    """Report an error in one line on stderr; under ``--json`` also as a JSON object on
+    stdout (``error``, ``exit_code``), so a script reads every result the same way."""
+    line = one_line(message)
+    print(f"{prog}: error: {line}", file=sys.stderr)
+    if "--json" in words:
+        import json
+
+        print(json.dumps({"error": line, "exit_code": code}))
+    return code
 
 
 def _os_error(exc: OSError) -> tuple[int, str]:
