@@ -173,6 +173,13 @@ def test_release_stamps_changelogs_commits_tags_and_branches(released: GitRepo, 
     assert "> ## not a heading" in changelog and "\n## not a heading" not in changelog
     assert "leak ([#7](https://github.com/example/demo/issues/7))" in changelog
     assert cli("current", "--check", "--project", str(released.root)).code == 0
+    # the default branch, after the documented flow, is a state `current --check` accepts:
+    # it keeps its own version, and names the post release made on the hotfix branch
+    released.git("checkout", "-q", "main")
+    on_main = cli("current", "--check", "--project", str(released.root))
+    assert on_main.code == 0, on_main.out + on_main.err
+    assert "in agreement" in on_main.out
+    assert "v0.4.0.post1 was released from another branch" in on_main.out
 
 
 def test_release_dry_run_changes_nothing(released: GitRepo, cli: Cli) -> None:

@@ -139,9 +139,16 @@ def cmd_current(args: argparse.Namespace) -> int:
     root = _root(args)
     project = load_project(root)
     git = Git.discover(root)
-    from wheeltrain.stages.monthly import last_release
+    from wheeltrain.stages.monthly import reachable_release
 
-    tag = last_release(git, project.tag_format) if git.has_commits() else None
+    inside, elsewhere = (
+        reachable_release(git, project.tag_format) if git.has_commits() else (None, None)
+    )
+    # the line's latest release names the state; a branch that does not contain it (a post
+    # release made on its hotfix branch, a release branch not merged back yet) keeps the
+    # version of the newest release it contains
+    tag = elsewhere or inside
+    own = inside if elsewhere is not None else None
     file_version = parse(project.version)
     held = stamp.read_versions(root, project.settings.locations)
     stray = {
@@ -149,7 +156,11 @@ def cmd_current(args: argparse.Namespace) -> int:
         for where, values in held.items()
         if not values or any(v != project.version for v in values)
     }
-    agree = tag is not None and tag.version == file_version and not stray
+    agree = (
+        tag is not None
+        and (tag.version == file_version or (own is not None and own.version == file_version))
+        and not stray
+    )
     data = {
         "name": project.name,
         "version": project.version,
@@ -175,6 +186,12 @@ def cmd_current(args: argparse.Namespace) -> int:
         f"latest release tag: {tag.name if tag else '(none)'}\n"
         f"{state}"
     )
+    if elsewhere is not None and agree and tag is not None and tag.version != file_version:
+        data["released_elsewhere"] = elsewhere.name
+        text += (
+            f"\n{elsewhere.name} was released from another branch (not in this one's history): "
+            "this branch keeps its own version"
+        )
     emit(
         args,
         text,

@@ -124,6 +124,23 @@ def last_release(git: Git, tag_format: str, ref: str = "HEAD") -> ReleaseTag | N
     return max([*newer, *([found] if found else [])], key=lambda t: t.version, default=None)
 
 
+def reachable_release(
+    git: Git, tag_format: str, ref: str = "HEAD"
+) -> tuple[ReleaseTag | None, ReleaseTag | None]:
+    """What ``current`` compares the version files with: the newest release ``ref`` contains,
+    and the newer release of its line made elsewhere (a post release on its hotfix branch, a
+    release on a ``release/*`` branch not merged back yet), or None."""
+    found = last_release(git, tag_format, ref)
+    if found is None:
+        return None, None
+    reachable = {t.name for t in git.tags(merged=ref)}
+    if found.name in reachable:
+        return found, None
+    shas = {t.name: t.sha for t in git.tags()}
+    inside = [t for t in release_tags(shas, tag_format) if t.name in reachable]
+    return max(inside, key=lambda t: t.version, default=None), found
+
+
 def make_plan(
     root: StrPath,
     forced: BumpLevel | None = None,
