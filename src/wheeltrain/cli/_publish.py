@@ -253,6 +253,10 @@ def cmd_verify_all(args: argparse.Namespace) -> int:
     version = validate_for_release(args.target[-1]).canonical
     if args.event is None:
         args.event = "hotfix" if Version(version).post is not None else "monthly"
+    # each release is judged by its own matrix: the table at its tag when there is one
+    from wheeltrain.stages.common import config_for_release
+
+    config, judged_by = config_for_release(project, config, version)
     targets = select(
         config, args.event, variants=args.variant, pythons=args.python, archs=args.arch
     )
@@ -261,6 +265,7 @@ def cmd_verify_all(args: argparse.Namespace) -> int:
     report = verify_all(
         client, config, version, event=args.event, targets=targets, local=local, wait=args.wait
     )
+    report.notes.insert(0, f"judged by {judged_by}")
     notes = "".join(f"\n  note: {n}" for n in report.notes)
     if report.ok:
         emit(

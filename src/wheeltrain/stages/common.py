@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.project import Project, load_project
+from wheeltrain.core.config import TrainConfig
 from wheeltrain.core.settings import ReleaseSettings
 from wheeltrain.core.tags import Cut, ReleaseTag, cut_at_head, release_tags
 from wheeltrain.errors import ConfigError
@@ -98,3 +99,40 @@ def origin_blocks(
     if not git.is_ancestor(tip, parent):
         return f"{remote}/{branch} moved on (to {tip[:12]}) with commits this clone does not have"
     return None
+
+
+def config_for_release(
+    project: Project, today: TrainConfig, version: str
+) -> tuple[TrainConfig, str]:
+    """The matrix a release is judged by, and where it came from: the ``[tool.wheeltrain]``
+    table at the release's tag when the tag has one, otherwise today's (said why)."""
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    from wheeltrain.core.config import parse_config
+    from wheeltrain.core.tags import tag_name
+    from wheeltrain.errors import WheeltrainError
+
+    tag = tag_name(project.tag_format, version)
+    try:
+        git = Git.discover(project.root)
+    except WheeltrainError:
+        return today, "today's configuration (not a git checkout)"
+    if git.rev_parse(f"refs/tags/{tag}") is None:
+        return today, f"today's configuration (no tag {tag} here)"
+    relative = project.pyproject.resolve().relative_to(git.root.resolve()).as_posix()
+    text = git.run_git("show", f"{tag}:{relative}", check=False)
+    try:
+        table = tomllib.loads(text).get("tool", {}).get("wheeltrain") if text else None
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        table = None
+    if not isinstance(table, dict):
+        return today, f"today's configuration ({tag} has no [tool.wheeltrain] table)"
+    try:
+        return parse_config(table), f"the configuration at {tag}"
+    except WheeltrainError as exc:
+        return today, f"today's configuration ({tag}'s table is not valid: {exc.message})"
