@@ -186,3 +186,23 @@ def test_a_project_workflow_with_a_templates_name_is_kept_byte_for_byte_and_name
     assert any("replaced .github/workflows/monthly-release.yaml" in n for n in again["notes"])
     kept = flows / "monthly-release.yaml.before-wheeltrain"
     assert kept.read_text().endswith("# edited\n")
+
+
+def test_init_dry_run_says_what_it_would_write_and_writes_nothing(tmp_path: Path, cli: Cli) -> None:
+    repo = GitRepo.create(tmp_path / "r", pyproject="[project]\nname = 'demo'\nversion = '0.1.0'\n")
+    (repo.root / ".cz.toml").write_text("# mine\n")
+    before = {
+        p: p.read_bytes() for p in repo.root.rglob("*") if p.is_file() and ".git" not in p.parts
+    }
+    result = cli("init", "--dry-run", "--force", "--json", "--project", str(repo.root))
+    assert result.code == 0, result.err
+    report = result.json()
+    assert ".github/workflows/monthly-release.yaml" in report["written"]
+    assert "pyproject.toml [tool.wheeltrain]" in report["written"]
+    assert "would replace .cz.toml (kept as .cz.toml.before-wheeltrain)" in report["notes"]
+    after = {
+        p: p.read_bytes() for p in repo.root.rglob("*") if p.is_file() and ".git" not in p.parts
+    }
+    assert after == before
+    text = cli("init", "--dry-run", "--project", str(repo.root))
+    assert "would write .github/workflows/monthly-release.yaml" in text.out

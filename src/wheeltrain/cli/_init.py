@@ -43,6 +43,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--branch", default="main", help="the release branch (default: main)")
     p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="make every check and say what would be written, write nothing (no lock either)",
+    )
+    p.add_argument(
         "--history",
         action="store_true",
         help="read what each distribution has really shipped from the index (PyPI unless "
@@ -120,10 +125,12 @@ def cmd_init(args: argparse.Namespace) -> int:
         branch=args.branch,
         config=not args.no_config,
         history=IndexClient(args.history_index_url) if args.history else None,
+        dry_run=args.dry_run,
     )
-    if not args.no_lock:
+    if not args.no_lock and not args.dry_run:
         _init_lock(root, install, args.lock_index_url, report, force=args.force)
-    lines = [f"wrote {rel}" for rel in report.written]
+    verb = "would write" if args.dry_run else "wrote"
+    lines = [f"{verb} {rel}" for rel in report.written]
     lines += [f"kept  {rel} (exists; --force overwrites)" for rel in report.kept]
     lines += [f"note: {note}" for note in report.notes]
     if report.found:

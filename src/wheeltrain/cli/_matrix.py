@@ -74,7 +74,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 def add_index_choice(p: argparse.ArgumentParser) -> None:
     """Where to read what an index has: a simple index URL, or a known index by name."""
     p.add_argument("--index-url", metavar="URL", help="a simple index, e.g. http://host/simple/")
-    p.add_argument("--repository", choices=("pypi", "testpypi"), help="a known index")
+    p.add_argument(
+        "--repository", choices=("pypi", "testpypi"), help="a known index (default: PyPI)"
+    )
 
 
 def index_client(args: argparse.Namespace) -> Any:
@@ -87,7 +89,7 @@ def index_client(args: argparse.Namespace) -> Any:
         return IndexClient(REPOSITORIES[args.repository][1])
     if args.index_url:
         return IndexClient(args.index_url)
-    raise UsageError("name the index: --index-url URL or --repository pypi")
+    return IndexClient()  # PyPI, wherever an index is read and none is named
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:

@@ -315,6 +315,7 @@ def init(
     branch: str = "main",
     config: bool = True,
     history: IndexClient | None = None,
+    dry_run: bool = False,
 ) -> InitReport:
     """Write the release files into ``root``: everything is checked first, then all is
     written (a path that exists as a folder, an ignored path or a bad existing file stops
@@ -399,6 +400,13 @@ def init(
     # every text is encoded before the first file changes, and each file is replaced whole
     for text in [*writes.values(), pyproject_text or ""]:
         _encodable(text)
+    if dry_run:  # every check above was made; what would be written is said, nothing is
+        for rel in writes:
+            if (root / rel).is_file():
+                report.notes.append(f"would replace {rel} (kept as {rel}.before-wheeltrain)")
+        report.written = [*writes, *report.written]
+        _findings(root, git, project.name, workflows, tag_workflows, report)
+        return report
     for rel, text in writes.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
