@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -162,3 +163,29 @@ def test_under_json_an_error_is_a_json_object_with_the_same_exit_code(
     assert captured.err == f"wheeltrain: error: {data['error']}\n"
     code = main(["plan", "--project", str(tmp_path / "DOES-NOT-EXIST")])
     assert code == 2 and capsys.readouterr().out == ""  # without --json, stdout stays empty
+
+
+def test_lines_printed_by_threads_at_once_are_never_glued_together() -> None:
+    import io
+    import threading
+
+    from wheeltrain.cli._output import RedactingStream
+
+    sink = io.StringIO()
+    stream = RedactingStream(sink, ["s3cr3t-value"])
+    start = threading.Barrier(8)
+
+    def talk(n: int) -> None:
+        start.wait()
+        for i in range(200):
+            print(f"worker {n} line {i} s3cr3t-value", file=stream)
+
+    threads = [threading.Thread(target=talk, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stream.flush()
+    lines = sink.getvalue().splitlines()
+    assert len(lines) == 8 * 200
+    assert all(re.fullmatch(r"worker \d line \d+ \*\*\*", line) for line in lines), lines[:5]

@@ -101,18 +101,34 @@ def scrub(text: str) -> str:
 
 class RedactingStream(io.TextIOBase):
     """A text stream that passes every whole line through the redactor before the stream it
-    wraps sees it (a secret is never split between two writes of one line)."""
+    wraps sees it (a secret is never split between two writes of one line). Each thread
+    gathers its own line, and a whole line is written at once: lines that threads print at
+    the same time (parallel smoke tests) are never glued together."""
 
     def __init__(self, stream: TextIO, secrets: list[str]) -> None:
+        import threading
+
         self.stream = stream
         self.secrets = secrets
-        self.pending = ""
+        self.local = threading.local()
+        self.lock = threading.Lock()
+
+    @property
+    def pending(self) -> str:
+        return getattr(self.local, "pending", "")
+
+    @pending.setter
+    def pending(self, value: str) -> None:
+        self.local.pending = value
 
     def _out(self, text: str) -> None:
         from wheeltrain.core.redact import redact
 
         if text:
-            self.stream.write(redact(text, self.secrets))
+            shown = redact(text, self.secrets)
+            with self.lock:
+                self.stream.write(shown)
+                self.stream.flush()
 
     def write(self, text: str) -> int:
         self.pending += text
