@@ -139,7 +139,9 @@ def test_every_channel_and_every_server_echo_is_redacted(
         said = f"{handler.command} {handler.path}\n{handler.headers}".encode()
         answer(403, said, "text/plain")(handler)
 
-    at_url = lambda url: url.replace("http://", f"http://user:{AT_PASSWORD}@")  # noqa: E731
+    def at_url(url: str) -> str:
+        return url.replace("http://", f"http://user:{AT_PASSWORD}@")
+
     with fault_server(echo) as url:
         cases = [
             # a credentialed index in smoke's argument, the server echoing the request back

@@ -136,9 +136,12 @@ def test_the_commands_with_step_outputs_are_the_ones_that_write_them() -> None:
             if not isinstance(top, ast.FunctionDef):
                 continue
             for node in ast.walk(top):
-                if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "emit":
-                    if len(node.args) >= 4 or any(k.arg == "outputs" for k in node.keywords):
-                        found.add(f"wheeltrain.cli.{path.stem}.{top.name}")
+                if (
+                    isinstance(node, ast.Call)
+                    and getattr(node.func, "id", "") == "emit"
+                    and (len(node.args) >= 4 or any(k.arg == "outputs" for k in node.keywords))
+                ):
+                    found.add(f"wheeltrain.cli.{path.stem}.{top.name}")
     found = {
         "wheeltrain.cli._publish.cmd_publish" if f.endswith("_publish_dry_run") else f
         for f in found
