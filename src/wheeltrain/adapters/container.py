@@ -26,6 +26,7 @@ from wheeltrain.adapters.proc import last_line, run
 from wheeltrain.errors import StepFailed
 
 __all__ = [
+    "BUILDER_PLATFORM",
     "BUILDER_REPOSITORY",
     "CreateArgs",
     "builder_image",
@@ -40,6 +41,8 @@ __all__ = [
 
 BUILDER_REPOSITORY = "localhost/wheeltrain-builder"
 SUITE = "bookworm"
+#: The newest manylinux tag the builder's C library (Debian bookworm's glibc 2.36) can claim.
+BUILDER_PLATFORM = "manylinux_2_36"
 PACKAGES = (
     "gcc",
     "g++",

@@ -158,6 +158,8 @@ def run_logged(
     finally:
         if timer is not None:
             timer.cancel()
+        if proc.stdout is not None:
+            proc.stdout.close()
     if timeout is not None and time.monotonic() - began >= timeout and code < 0:
         raise StepFailed(f"{what or args[0]} did not finish within {timeout:.0f} s; log: {log}")
     return subprocess.CompletedProcess(list(args), code, "".join(lines), "")
