@@ -65,13 +65,19 @@ def checkout(work: Path, sources: dict[str, str]) -> Path:
         shutil.rmtree(src)
     sh("git", "clone", "--quiet", "--no-checkout", sources["mooncake"], str(src))
     listed = sh("git", "ls-tree", "-r", "HEAD", cwd=src).splitlines()
-    blobs = {line.split()[2]: line.split("\t", 1)[1] for line in listed if " blob " in line}
+    blobs: dict[str, list[str]] = {}
+    for line in listed:
+        if " blob " in line:
+            blobs.setdefault(line.split()[2], []).append(line.split("\t", 1)[1])
     check = subprocess.run(
         ["git", "cat-file", "--batch-check"], cwd=src, text=True, capture_output=True,
         input="\n".join(blobs),
     )  # fmt: skip
     absent = sorted(
-        {blobs[line.split()[0]] for line in check.stdout.splitlines() if line.endswith(" missing")}
+        path
+        for line in check.stdout.splitlines()
+        if line.endswith(" missing")
+        for path in blobs[line.split()[0]]
     )
     if absent:
         print(
