@@ -25,11 +25,14 @@ def table(data: dict[str, int]) -> str:
             "| promise | measured by the test suite | figure |",
             "|---|---|---:|",
             f"| one-line errors, exit 2 for bad input, never a traceback | generated command "
-            f"lines and `pyproject.toml` files (tests/fuzz) | {data['fuzz_examples']:,} tried, "
+            f"lines, `pyproject.toml` files, environments, terminals that cannot show the "
+            f"output, unusable paths and nesting past every parser's limit (tests/fuzz) | "
+            f"{data['fuzz_examples']:,} tried, "
             f"{data['fuzz_failures']} uncaught |",
             f"| nothing lost, nothing half-done | faults injected at real boundaries: server "
-            f"errors, cut and hung uploads, a full disk, kills at each stage boundary, a "
-            f"protected and a moving origin, conflicting and truncated files (`-m fault`) | "
+            f"errors, cut and hung uploads, a full disk, kills at each stage boundary, every "
+            f"writer killed at every moment, two publishes at once, a protected and a moving "
+            f"origin, conflicting and truncated files (`-m fault`) | "
             f"{data['faults_passed']} held, "
             f"{data['faults_failed']} broke |",
             f"| no secret in any output | planted tokens searched in every output and file "

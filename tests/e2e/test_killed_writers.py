@@ -18,6 +18,7 @@ import pytest
 from tests.support.gitrepo import GitRepo
 
 WHEELTRAIN = str(Path(sys.executable).parent / "wheeltrain")
+pytestmark = pytest.mark.fault
 MOMENTS = 24
 
 

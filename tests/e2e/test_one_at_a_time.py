@@ -12,10 +12,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.test_publish import EXAMPLE, release_files
 from tests.support.servers import LocalIndex, faulty_proxy
 
 WHEELTRAIN = str(Path(sys.executable).parent / "wheeltrain")
+pytestmark = pytest.mark.fault
 
 
 def test_two_publish_runs_at_once_upload_each_file_once(tmp_path: Path, index: LocalIndex) -> None:
