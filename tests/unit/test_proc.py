@@ -192,3 +192,23 @@ def test_lines_printed_by_threads_at_once_are_never_glued_together() -> None:
     lines = sink.getvalue().splitlines()
     assert len(lines) == 8 * 200
     assert all(re.fullmatch(r"worker \d line \d+ \*\*\*", line) for line in lines), lines[:5]
+
+
+def test_every_command_and_every_argument_has_help_text() -> None:
+    import argparse
+
+    from wheeltrain.cli import build_parser
+
+    missing: list[str] = []
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, f"{path} {name}".strip())
+                missing.extend(f"{path} {c.dest}" for c in action._choices_actions if not c.help)
+            elif not action.help:
+                missing.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+
+    walk(build_parser("wheeltrain", None), "")
+    assert missing == []

@@ -64,7 +64,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="create the maintenance branch hotfix/vX.Y.Z from the release tag",
     )
-    p.add_argument("--base", required=True, metavar="X.Y.Z")
+    p.add_argument(
+        "--base", required=True, metavar="X.Y.Z", help="the final release the branch starts from"
+    )
     p.add_argument("--switch", action="store_true", help="check the branch out as well")
     p.set_defaults(handler=cmd_start)
 

@@ -36,7 +36,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         description="Print old -> new; without --dry-run rewrite [project].version in "
         "pyproject.toml, leaving every other byte as it was.",
     )
-    p.add_argument("level", choices=[lv.label for lv in reversed(BumpLevel)])
+    p.add_argument(
+        "level", choices=[lv.label for lv in reversed(BumpLevel)], help="which part to raise"
+    )
     p.add_argument("--dry-run", action="store_true", help="print the change, write nothing")
     p.set_defaults(handler=cmd_bump)
 
@@ -46,8 +48,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="the post release (hotfix) version of a final release",
         description="Print BASE.postN, e.g. `post 0.4.0 1` -> 0.4.0.post1. Pure: reads nothing.",
     )
-    p.add_argument("base_version")
-    p.add_argument("post_number")
+    p.add_argument("base_version", help="the final release, e.g. 0.4.0")
+    p.add_argument("post_number", help="the post number, e.g. 1 for 0.4.0.post1")
     p.set_defaults(handler=cmd_post)
 
     p = subparsers.add_parser(
@@ -124,7 +126,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         description="Exit 0 with the canonical form and kind of a canonical PEP 440 public "
         "version; exit 2 otherwise, with the spelling to use.",
     )
-    p.add_argument("version")
+    p.add_argument("version", help="the version to check, e.g. 0.4.0.post1")
     p.set_defaults(handler=cmd_validate)
 
 

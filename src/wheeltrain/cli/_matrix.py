@@ -136,7 +136,7 @@ def register_build_and_check(subparsers: Any, common: argparse.ArgumentParser) -
         "works, else pip wheel + auditwheel repair with each local CPython. What this machine "
         "cannot build honestly is listed as CI only.",
     )
-    p.add_argument("--variant", required=True)
+    p.add_argument("--variant", required=True, help="the variant to build (one)")
     p.add_argument("--python", action="append", default=[], help="only this Python (repeat)")
     p.add_argument("--arch", action="append", default=[], choices=ARCHS, help="only this arch")
     p.add_argument("--out", default="dist", help="output folder (default: dist)")

@@ -39,7 +39,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "publishing, never from the command line.",
     )
     p.add_argument("dist", help="the folder with the built files (searched recursively)")
-    p.add_argument("--version", required=True)
+    p.add_argument("--version", required=True, help="the release version, e.g. 0.4.0")
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--repository-url", metavar="URL", help="the upload URL of an index")
     where.add_argument("--repository", choices=REPOSITORY_NAMES, help="a known index")
@@ -75,7 +75,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "does not build again, so that check and publish see the whole release.",
     )
     add_selection(p)
-    p.add_argument("--version", required=True)
+    p.add_argument("--version", required=True, help="the release version, e.g. 0.4.0")
     p.add_argument("--dest", default="dist", metavar="DIR", help="output folder (default: dist)")
     add_index_choice(p)
     p.set_defaults(handler=cmd_download)
@@ -86,7 +86,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="install each variant from the index in a fresh venv and run its smoke command",
     )
     add_selection(p)
-    p.add_argument("--version", required=True)
+    p.add_argument("--version", required=True, help="the release version, e.g. 0.4.0")
     p.add_argument("--index-url", metavar="URL", help="a simple index (default: PyPI)")
     p.add_argument(
         "--upgrade-from",

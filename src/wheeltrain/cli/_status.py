@@ -45,7 +45,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "index until every variant's files show yanked (PEP 592), naming what is still live. "
         "Never delete a release: a deleted file name can never be uploaded again.",
     )
-    p.add_argument("version", metavar="VERSION")
+    p.add_argument("version", metavar="VERSION", help="the version to yank on every variant")
     p.add_argument("--reason", required=True, help="why, in one line (users see it in pip)")
     _index_args(p)
     p.add_argument(
