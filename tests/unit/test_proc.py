@@ -212,3 +212,44 @@ def test_every_command_and_every_argument_has_help_text() -> None:
 
     walk(build_parser("wheeltrain", None), "")
     assert missing == []
+
+
+def test_a_machine_lock_held_elsewhere_makes_the_second_wait_then_give_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wheeltrain.adapters.files import machine_lock
+    from wheeltrain.errors import StepFailed
+
+    monkeypatch.setenv("WHEELTRAIN_CACHE_DIR", str(tmp_path))
+    said: list[str] = []
+    with machine_lock("publish x 1.0", "publishing 1.0"):
+        with (
+            pytest.raises(StepFailed, match=r"another wheeltrain held publishing 1\.0 for 1 s"),
+            machine_lock("publish x 1.0", "publishing 1.0", wait=1.0, progress=said.append),
+        ):
+            pass  # pragma: no cover - the lock is held
+        with machine_lock("publish x 2.0", "publishing 2.0"):  # another key: no wait
+            pass
+    assert said == ["another wheeltrain is busy with publishing 1.0: waiting for it to finish"]
+    with machine_lock("publish x 1.0", "publishing 1.0", wait=0.0):  # released: taken at once
+        pass
+
+
+def test_a_build_copy_whose_owner_is_gone_is_removed_and_a_live_ones_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import tempfile
+
+    from wheeltrain.adapters.builder import COPY_PREFIX, OWNER_FILE, remove_stale_copies
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = tmp_path / f"{COPY_PREFIX}a"
+    live = tmp_path / f"{COPY_PREFIX}b"
+    other = tmp_path / f"{COPY_PREFIX}c"  # no owner file: not a copy this knows
+    for folder in (dead, live, other):
+        (folder / "src").mkdir(parents=True)
+    (dead / OWNER_FILE).write_text("999999999")
+    (live / OWNER_FILE).write_text(str(os.getpid()))
+    assert remove_stale_copies() == [dead]
+    assert not dead.exists() and live.exists() and other.exists()

@@ -25,6 +25,7 @@ REPLACED = {
     "actions/setup-python@e797f83bcb11b83ae66e0230d6156d7c80228e7c": "setup-python",
     "actions/upload-artifact@330a01c490aca151604b8cf639adc76d48f6c5d4": "upload-artifact",
     "actions/download-artifact@634f93cb2916e3fdff6788551b99b062d0335ce0": "download-artifact",
+    "actions/cache@5a3ec84eff668545956fd18022155c47e93e2684": "cache",
     "pypa/gh-action-pypi-publish@ed0c53931b1dc9bd32cbe73a98c7f6766f8a527e": "pypi-publish",
     "actions/create-github-app-token@1b10c78c7865c340bc4f6099eb2f838309f1e8c3": (
         "create-github-app-token"
