@@ -386,8 +386,13 @@ def check_files(
     for key, exp in wanted.items():
         if key not in seen:
             report.problems.append(f"missing: {exp.filename} ({_describe(key)})")
-    # twine reads only what opens: a wheel that is not a zip file is reported above already
-    readable = [f for f in files if not f.name.endswith(".whl") or zipfile.is_zipfile(f)]
+    # twine reads only distributions that open: any other file is reported above already
+    readable = [
+        f
+        for f in files
+        if f.name.endswith(".tar.gz")
+        or (f.name.endswith((".whl", ".zip")) and zipfile.is_zipfile(f))
+    ]
     if twine and readable:
         _twine_check(readable, report)
     return report

@@ -7,6 +7,7 @@ Each step is one function that the CLI commands (``wheeltrain build``, ``check``
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -60,13 +61,17 @@ def _quiet(_: str) -> None:
 
 def dist_files(folder: Path) -> list[Path]:
     """The built files under ``folder``; build logs (``logs/*.log``) are not part of a release."""
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-        and not (p.suffix == ".log" and p.parent.name == "logs")
-    )
+    found: list[Path] = []
+    for top, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]  # never walked: .git, .find-links
+        here = Path(top)
+        for name in files:
+            path = here / name
+            if name.startswith(".") or (path.suffix == ".log" and here.name == "logs"):
+                continue
+            if path.is_file():
+                found.append(path)
+    return sorted(found)
 
 
 def dist_root(folder: Path) -> Path:
