@@ -133,11 +133,34 @@ def test_plan_warns_when_a_newer_line_exists(released: GitRepo, cli: Cli) -> Non
 
 def test_start_creates_the_maintenance_branch_once(released: GitRepo, cli: Cli) -> None:
     released.build(["feat: main moves on"])
+    planned = hotfix(released, cli, "start", "--base", "0.4.0", "--dry-run")
+    assert planned.out.strip() == "hotfix/v0.4.0 would be created at v0.4.0"
+    assert released.git("branch", "--list", "hotfix/*") == ""  # a dry run changes nothing
     first = hotfix(released, cli, "start", "--base", "0.4.0", "--json").json()
-    assert first == {"branch": "hotfix/v0.4.0", "created": True, "start": "v0.4.0"}
+    assert first == {
+        "branch": "hotfix/v0.4.0",
+        "created": True,
+        "start": "v0.4.0",
+        "dry_run": False,
+    }
     assert released.git("rev-parse", "hotfix/v0.4.0") == released.git("rev-parse", "v0.4.0")
     again = hotfix(released, cli, "start", "--base", "0.4.0", "--json").json()
     assert again["created"] is False
+
+
+def test_start_takes_the_maintenance_branch_origin_has(released: GitRepo, cli: Cli) -> None:
+    """A fresh clone, or a workflow dispatched from the default branch, continues the fixes
+    pushed to origin's maintenance branch instead of starting a new branch at the tag."""
+    hotfix(released, cli, "start", "--base", "0.4.0", "--switch")
+    released.build(["fix(store): a pushed fix"])
+    fixed = released.git("rev-parse", "HEAD").strip()
+    released.git("update-ref", "refs/remotes/origin/hotfix/v0.4.0", fixed)
+    released.git("switch", "-q", "main")
+    released.git("branch", "-q", "-D", "hotfix/v0.4.0")
+    taken = hotfix(released, cli, "start", "--base", "0.4.0", "--switch")
+    assert taken.code == 0, taken.err
+    assert taken.out.strip() == "hotfix/v0.4.0 taken from origin/hotfix/v0.4.0"
+    assert released.git("rev-parse", "HEAD").strip() == fixed
 
 
 def test_release_stamps_changelogs_commits_tags_and_branches(released: GitRepo, cli: Cli) -> None:

@@ -159,7 +159,12 @@ def test_hotfix_from_the_release_branch_and_from_a_tag_not_on_main(
     root = str(repo.root)
     assert "v0.3.12" not in repo.git("tag", "--merged", "main").split()
     started = cli("hotfix", "start", "--base", "0.3.12", "--json", "--project", root).json()
-    assert started == {"branch": "hotfix/v0.3.12", "created": True, "start": "v0.3.12"}
+    assert started == {
+        "branch": "hotfix/v0.3.12",
+        "created": True,
+        "start": "v0.3.12",
+        "dry_run": False,
+    }
     repo.build([("checkout", "release/v0.3.12"), "[Store] a fix made on the release branch"])
     plan = cli("hotfix", "plan", "--base", "0.3.12", "--json", "--project", root)
     assert plan.code == 0, plan.err

@@ -148,12 +148,15 @@ def test_monthly_then_hotfix_then_tag_workflows(project: Path, tmp_path: Path) -
         notes = (tmp_path / "artifacts" / "release-notes.md").read_text()
         assert notes.startswith("## v0.4.0") and "a new transfer mode" in notes
 
-        # the hotfix: from the maintenance branch, with a person's description
+        # the hotfix: the fix on the maintenance branch, pushed; the workflow dispatched from
+        # the default branch (its definition serves every line), with a person's description
         git(project, "fetch", "-q", "origin", "main", "--tags")
         git(project, "reset", "-q", "--hard", "origin/main")
         git(project, "switch", "-q", "-c", "hotfix/v0.4.0", "v0.4.0")
         (project / "README.md").write_text((project / "README.md").read_text() + "Fixed.\n")
         git(project, "commit", "-q", "-am", "fix(engine): do not drop the last byte")
+        git(project, "push", "-q", "origin", "hotfix/v0.4.0")
+        git(project, "switch", "-q", "main")
         shutil.rmtree(tmp_path / "artifacts")
         act(
             project,
@@ -174,6 +177,12 @@ def test_monthly_then_hotfix_then_tag_workflows(project: Path, tmp_path: Path) -
         ):
             assert ref in refs
         assert any("0.4.0.post1" in p.name for p in index.packages.iterdir())
+        # the release commit went onto the maintenance branch, never onto main
+        origin = tmp_path / "origin.git"
+        assert git(origin, "log", "-1", "--format=%s", "hotfix/v0.4.0").strip() == (
+            "chore(release): 0.4.0.post1"
+        )
+        assert git(origin, "log", "-1", "--format=%s", "main").strip() == "chore(release): 0.4.0"
         hot = (tmp_path / "artifacts" / "release-notes.md").read_text()
         assert 'Fix "$(id)" and `backticks` in the store' in hot
 

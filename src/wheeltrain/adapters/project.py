@@ -31,6 +31,15 @@ class Project(NamedTuple):
     version: str
     settings: ReleaseSettings
     repo_url: str | None
+    #: Where the release configuration came from: None for the tree itself, else the ref of
+    #: the default branch that a tree cut before adoption takes it from (core.adoption).
+    config_ref: str | None = None
+    #: The folder of the project file, relative to root_dir ("" at the root): the package
+    #: a build starts from when the layout has moved since.
+    package_dir: str = ""
+    #: How the default branch's version locations map onto this tree, and those it lacks.
+    moved: tuple[tuple[str, str], ...] = ()
+    absent: tuple[str, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -76,11 +85,21 @@ def read_toml(path: StrPath) -> dict[str, Any]:
         ) from None
 
 
+def _has_table(data: dict[str, Any] | None) -> bool:
+    tool = data.get("tool") if data is not None else None
+    return isinstance(tool, dict) and isinstance(tool.get("wheeltrain"), dict)
+
+
 def load_project(root: StrPath) -> Project:
     folder = os.fspath(root)
     # os.path, not pathlib: a fast command (plan) never imports pathlib
     path = "pyproject.toml" if folder in ("", ".") else os.path.join(folder, "pyproject.toml")  # noqa: PTH118
-    data = read_toml(path)
+    here = read_toml(path) if os.path.isfile(path) else None  # noqa: PTH113
+    if not _has_table(here):
+        adopted = _from_default_branch(folder, here)
+        if adopted is not None:
+            return adopted
+    data = here if here is not None else read_toml(path)  # read_toml says what is missing
     project = data.get("project")
     if not isinstance(project, dict):
         raise ConfigError(f"{path} has no [project] table: add one with name and version")
@@ -138,3 +157,112 @@ def _web_url(url: str) -> str:
     if match:
         return f"https://{match[1]}/{match[2]}"
     return re.sub(r"\.git/?$", "", url).rstrip("/")
+
+
+#: Where a tree cut before adoption looks for the release configuration, in this order.
+DEFAULT_BRANCHES = (
+    "refs/remotes/origin/HEAD",
+    "refs/remotes/origin/main",
+    "refs/remotes/origin/master",
+    "refs/heads/main",
+    "refs/heads/master",
+)
+
+
+def _from_default_branch(folder: str, here: dict[str, Any] | None) -> Project | None:
+    """A tree without ``[tool.wheeltrain]`` (one cut before adoption: an old release line, a
+    backfill of an old tag) whose default branch has one: that branch's configuration, this
+    tree's project file, version and source (core.adoption says the rule). None when no
+    default branch has a configuration, or the tree is the default branch itself."""
+    from wheeltrain.adapters.git import Git
+    from wheeltrain.core.adoption import choose_project_file, relocate
+    from wheeltrain.errors import WheeltrainError
+
+    try:
+        git = Git.discover(folder or ".")
+        prefix = git.run_git("rev-parse", "--show-prefix").strip()
+        head = git.rev_parse("HEAD")
+        found = None
+        for ref in DEFAULT_BRANCHES:
+            commit = git.rev_parse(ref)
+            if commit is None:
+                continue
+            if commit == head:
+                return None  # the default branch itself: its own file says everything
+            text = git.run_git("show", f"{commit}:{prefix}pyproject.toml", check=False)
+            try:
+                data = tomllib.loads(text) if text else None
+            except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+                data = None
+            if data is not None and _has_table(data):
+                found = (ref, data)
+                break
+        if found is None:
+            return None
+        files = [f for f in git.ls_files("pyproject.toml", "**/pyproject.toml")]
+    except (WheeltrainError, OSError):
+        return None
+    ref, config = found
+    name = git.run_git("rev-parse", "--abbrev-ref", ref, check=False).strip() or ref
+    candidates: dict[str, dict[str, Any]] = {}
+    for rel in files:
+        if not rel.startswith(prefix):
+            continue
+        local = rel[len(prefix) :]
+        if local == "pyproject.toml" and here is not None:
+            candidates[local] = here
+            continue
+        try:
+            candidates[local] = read_toml(_inside(folder, local))
+        except ConfigError:
+            continue
+    tool = config.get("tool", {})
+    table = tool.get("wheeltrain", {})
+    variants = table.get("variants", {}) if isinstance(table, dict) else {}
+    own_project = config.get("project")
+    names = [str(own_project.get("name", ""))] if isinstance(own_project, dict) else []
+    if isinstance(variants, dict):
+        names += [str(v.get("distribution", "")) for v in variants.values() if isinstance(v, dict)]
+    chosen = choose_project_file(candidates, names)
+    if chosen is None:
+        raise ConfigError(
+            f"{folder or '.'} predates wheeltrain (no [tool.wheeltrain]; {name} has one) and "
+            "no pyproject.toml in it has a static [project] name and version: check out a "
+            "release of the project"
+        )
+    own = candidates[chosen]
+    psr = tool.get("semantic_release") if isinstance(tool, dict) else None
+    try:
+        settings = parse_release_settings(psr if isinstance(psr, dict) else None)
+    except ConfigError as exc:
+        raise ConfigError(f"pyproject.toml on {name}: {exc}") from None
+
+    def where(rel: str) -> bool:
+        return os.path.isfile(_inside(folder, rel))  # noqa: PTH113
+
+    relocated = relocate(settings, chosen, where)
+    data = dict(own)
+    own_tool = own.get("tool")
+    data["tool"] = {
+        **(own_tool if isinstance(own_tool, dict) else {}),
+        "wheeltrain": table,
+        **({"semantic_release": psr} if isinstance(psr, dict) else {}),
+    }
+    project = own["project"]
+    return Project(
+        root_dir=folder,
+        pyproject_file=_inside(folder, chosen),
+        data=data,
+        name=str(project["name"]),
+        version=str(project["version"]),
+        settings=relocated.settings,
+        repo_url=_repo_url(config, relocated.settings),
+        config_ref=name,
+        package_dir=os.path.dirname(chosen),  # noqa: PTH120
+        moved=relocated.moved,
+        absent=relocated.absent,
+    )
+
+
+def _inside(folder: str, rel: str) -> str:
+    return rel if folder in ("", ".") else os.path.join(folder, rel)  # noqa: PTH118

@@ -68,6 +68,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--base", required=True, metavar="X.Y.Z", help="the final release the branch starts from"
     )
     p.add_argument("--switch", action="store_true", help="check the branch out as well")
+    p.add_argument(
+        "--dry-run", action="store_true", help="say where the branch would start, change nothing"
+    )
+    p.add_argument(
+        "--remote",
+        default="origin",
+        help="a maintenance branch this remote has is taken from it (default: origin)",
+    )
     p.set_defaults(handler=cmd_start)
 
     p = verbs.add_parser(
@@ -109,6 +117,7 @@ def render(plan: HotfixPlan) -> str:
     lines += [
         f"branches: fixes on {plan.maintenance_branch}, release tracked on {plan.tracking_branch}",
         f"who receives it: {plan.audience}",
+        *([plan.configuration] if plan.configuration else []),
         "",
         plan.notes.rstrip("\n"),
     ]
@@ -134,11 +143,24 @@ def cmd_start(args: argparse.Namespace) -> int:
     from wheeltrain.stages import hotfix as hotfix_release
 
     branch, created, start_tag = hotfix_release.start(
-        Path(args.project), args.base, switch=args.switch
+        Path(args.project), args.base, switch=args.switch, remote=args.remote, dry_run=args.dry_run
     )
-    what = f"created at {start_tag}" if created else "exists already"
-    hint = "" if args.switch else f"; `git switch {branch}` and cherry-pick the fix onto it"
-    emit(args, f"{branch} {what}{hint}", {"branch": branch, "created": created, "start": start_tag})
+    if start_tag == f"{args.remote}/{branch}":
+        what = f"taken from {start_tag}"
+    else:
+        what = f"created at {start_tag}" if created else "exists already"
+    if args.dry_run:
+        what = "would be " + what.replace("exists already", "used as it is")
+    hint = (
+        ""
+        if args.switch or args.dry_run
+        else f"; `git switch {branch}` and cherry-pick the fix onto it"
+    )
+    emit(
+        args,
+        f"{branch} {what}{hint}",
+        {"branch": branch, "created": created, "start": start_tag, "dry_run": args.dry_run},
+    )
     return 0
 
 

@@ -207,7 +207,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     targets = build_targets(variant, args.python or (), args.arch or ())
     out = Path(args.out) / variant.name
     report = builder.build_variant(
-        root,
+        root / project.package_dir,  # a tree cut before a layout moved builds from its own
         variant,
         targets,
         version,

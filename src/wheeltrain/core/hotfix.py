@@ -61,10 +61,14 @@ class HotfixPlan:
     newer_release: str | None
     audience: str
     notes: str
+    #: Where the release configuration came from when the line predates it (core.adoption):
+    #: the default branch, and where the version lives in this tree; empty otherwise.
+    configuration: str = ""
 
     def as_dict(self) -> dict[str, object]:
         return {
             "kind": "hotfix",
+            "configuration": self.configuration or None,
             "release": True,
             "base": self.base,
             "base_tag": self.base_tag,

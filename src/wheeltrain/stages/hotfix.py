@@ -3,6 +3,7 @@ branch with wheeltrain's own code, and push atomically."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from packaging.version import Version
 from wheeltrain.adapters import stamp
 from wheeltrain.adapters.files import write_atomic
 from wheeltrain.adapters.git import Git
-from wheeltrain.adapters.project import load_project
+from wheeltrain.adapters.project import Project, load_project
 from wheeltrain.core.changelog import insert_section
 from wheeltrain.core.hotfix import HotfixPlan, changelog_section, hotfix_branch, plan_hotfix
 from wheeltrain.core.tags import line_tags, release_tags, tag_name
@@ -53,7 +54,7 @@ def make_plan(
         from wheeltrain.adapters.index import IndexClient
 
         index_versions = IndexClient(index_url).versions(project.name)
-    return plan_hotfix(
+    plan = plan_hotfix(
         base=base,
         settings=project.settings,
         tags=tags,
@@ -65,13 +66,31 @@ def make_plan(
         allow_features=allow_features,
         repo_url=project.repo_url,
     )
+    return dataclasses.replace(plan, configuration=configuration_source(project))
 
 
-def start(root: Path, base: str, *, switch: bool = False) -> tuple[str, bool, str]:
-    """Create ``hotfix/v<base>`` unless it exists; returns (branch, created, start tag).
+def configuration_source(project: Project) -> str:
+    """One line on where a tree cut before adoption takes its configuration; "" otherwise."""
+    if project.config_ref is None:
+        return ""
+    moved = "; ".join(f"{new} ({old} on {project.config_ref})" for old, new in project.moved)
+    absent = ", ".join(project.absent)
+    return (
+        f"this tree predates [tool.wheeltrain]: the configuration is {project.config_ref}'s, "
+        f"the source and version this tree's ({project.pyproject_file})"
+        + (f"; the version is stamped in {moved}" if moved else "")
+        + (f"; not in this tree: {absent}" if absent else "")
+    )
 
-    It starts at the latest post release of the line when there is one (so the next hotfix
-    keeps the earlier fixes), else at the base tag.
+
+def start(
+    root: Path, base: str, *, switch: bool = False, remote: str = "origin", dry_run: bool = False
+) -> tuple[str, bool, str]:
+    """Create ``hotfix/v<base>`` unless it exists; returns (branch, created, start).
+
+    A maintenance branch that ``remote`` has already (a fresh clone, a workflow's checkout)
+    is taken from there with its fixes; a new one starts at the latest post release of the
+    line when there is one (so the next hotfix keeps the earlier fixes), else at the base tag.
     """
     project = load_project(root)
     git = Git.discover(root)
@@ -85,8 +104,15 @@ def start(root: Path, base: str, *, switch: bool = False) -> tuple[str, bool, st
     start_tag = line[-1].name
     branch = hotfix_branch(tag)
     created = git.rev_parse(f"refs/heads/{branch}") is None
-    if created:
-        git.create_branch(branch, f"refs/tags/{start_tag}^{{commit}}")
+    origin = f"refs/remotes/{remote}/{branch}"
+    if created and git.rev_parse(origin) is not None:
+        created, start_tag, source = False, f"{remote}/{branch}", origin
+    else:
+        source = f"refs/tags/{start_tag}^{{commit}}"
+    if dry_run:
+        return branch, created, start_tag
+    if git.rev_parse(f"refs/heads/{branch}") is None:
+        git.create_branch(branch, source)
     if switch:
         git.switch(branch)
     return branch, created, start_tag
