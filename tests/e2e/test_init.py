@@ -180,6 +180,15 @@ def test_a_project_workflow_with_a_templates_name_is_kept_byte_for_byte_and_name
     assert ".github/workflows/wheeltrain-release.yaml" in forced["written"]
     monthly = (flows / "monthly-release.yaml").read_text()
     assert "workflows: monthly-release.yaml wheeltrain-release.yaml" in monthly
+    # the trusted publishers are the workflow files that exist and publish: wheeltrain's tag
+    # release under its own name, never the project's release.yaml (an API token's)
+    publishers = cli(
+        "trusted-publishers", "--repository", "kvcache-ai/Mooncake", "--json",
+        "--project", str(repo.root),
+    ).json()["publishers"]  # fmt: skip
+    named = {row["workflow"] for row in publishers}
+    assert "wheeltrain-release.yaml" in named and "release.yaml" not in named
+    assert named <= {p.name for p in flows.iterdir()}
     # a file wheeltrain wrote, changed by hand, is replaced by --force and kept beside it
     (flows / "monthly-release.yaml").write_text(monthly + "# edited\n")
     again = cli("init", "--no-lock", "--force", "--json", "--project", str(repo.root)).json()

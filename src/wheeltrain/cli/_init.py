@@ -222,7 +222,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
 
 
 def cmd_trusted_publishers(args: argparse.Namespace) -> int:
-    from wheeltrain.stages.init import trusted_publishers
+    from wheeltrain.stages.init import trusted_publishers, workflow_files
 
     project = load_project(Path(args.project))
     config = load_config(project)
@@ -237,7 +237,11 @@ def cmd_trusted_publishers(args: argparse.Namespace) -> int:
         repository = match[1]
     elif not re.match(r"^[\w.-]+/[\w.-]+$", repository):
         raise UsageError(f"--repository {repository!r} is not OWNER/NAME")
-    rows = trusted_publishers([(v.distribution, v.releases) for v in config.variants], repository)
+    rows = trusted_publishers(
+        [(v.distribution, v.releases) for v in config.variants],
+        repository,
+        workflow_files(Path(args.project)),
+    )
     lines = [
         "Register on PyPI, and for the nightly on TestPyPI (project → Settings → Publishing",
         "→ Add a new publisher → GitHub):",

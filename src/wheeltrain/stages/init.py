@@ -608,8 +608,31 @@ def _findings(
     )
 
 
+def workflow_files(root: Path) -> dict[str, str]:
+    """The file name each of wheeltrain's workflows has (or will have) in ``root``: its
+    template's name, or ``wheeltrain-<name>`` where the project keeps a workflow of its own
+    under that name (init never replaces one)."""
+    flows = root / ".github" / "workflows"
+    names = {}
+    for name in WORKFLOWS:
+        own = flows / name
+        renamed = flows / f"wheeltrain-{name}"
+        if renamed.is_file() or (own.is_file() and not _written_by_us(own)):
+            names[name] = renamed.name
+        else:
+            names[name] = name
+    return names
+
+
+def _written_by_us(path: Path) -> bool:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return any(mark in text for mark in _OURS)
+
+
 def trusted_publishers(
-    releases: list[tuple[str, tuple[str, ...]]], repository: str
+    releases: list[tuple[str, tuple[str, ...]]],
+    repository: str,
+    files: Mapping[str, str] | None = None,
 ) -> list[dict[str, str]]:
     """The trusted publishers a maintainer registers: one per (distribution, workflow) that
     really publishes it (``releases``: each distribution with the events that release it) on
@@ -622,7 +645,7 @@ def trusted_publishers(
             "distribution": dist,
             "owner": owner,
             "repository": repo,
-            "workflow": workflow,
+            "workflow": (files or {}).get(workflow, workflow),
             "environment": WORKFLOW_INDEX.get(workflow, ("pypi", "pypi"))[1],
         }
         for dist, events in releases
