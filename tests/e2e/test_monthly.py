@@ -297,3 +297,20 @@ def test_a_hook_that_fails_inside_semantic_release_leaves_nothing_behind(
     again = cli("release", "monthly", "--no-push", "--json", "--project", str(psr_repo.root))
     assert again.code == 0, again.err
     assert again.json()["tag"] == "v0.3.10"
+
+
+def test_a_clone_with_only_a_post_release_tag_gets_advice_that_works(
+    tmp_path: Path, cli: Cli
+) -> None:
+    """The tag named in the advice must be one that is missing: a post release's tag that is
+    there already is no answer; the final release's tag is."""
+    repo = GitRepo.create(tmp_path / "p", version="0.3.12.post1")
+    repo.build(["fix: a", ("tag", "v0.3.12.post1"), "fix: b"])
+    result = cli("plan", "--project", str(repo.root))
+    assert result.code == 2
+    assert "v0.3.12.post1 is there" in result.err
+    assert "tag 0.3.12's commit as v0.3.12" in result.err
+    fresh = GitRepo.create(tmp_path / "q", version="0.3.12")
+    fresh.build(["fix: a"])
+    advice = cli("plan", "--project", str(fresh.root)).err
+    assert "tag the last release's commit as v0.3.12" in advice

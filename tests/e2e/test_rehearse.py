@@ -90,6 +90,8 @@ def test_a_failing_rehearsal_names_the_stage(tmp_path: Path) -> None:
     assert proc.returncode == 1
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("wheeltrain: error: rehearsal failed at monthly/build: ")
+    # the rehearsal's folder is gone: no advice names a log inside it
+    assert "wheeltrain-rehearsal-" not in last and "--keep" in last, last
     assert listing(tmp_path / "tmp") == []
 
 

@@ -634,6 +634,8 @@ def build_cibuildwheel(
         # a timeout) it cannot, so its container is removed here
         if engine is not None:
             container.remove_owned(engine, token)
+    if proc.returncode in (-2, 130, -15, 143):  # SIGINT, SIGTERM: stopped, not broken
+        raise StepFailed(f"cibuildwheel {variant.name} {identifiers} was stopped")
     if proc.returncode != 0:
         tail = (proc.stdout + proc.stderr).rstrip().splitlines()[-LOG_TAIL:]
         progress(f"--- the last {len(tail)} lines of {log} ---")

@@ -9,7 +9,7 @@ from typing import Any
 
 from wheeltrain.cli._output import emit
 
-DEFAULT_PROJECT = "examples/transfer-engine"
+DEFAULT_PROJECT = "."
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -25,7 +25,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--project",
         default=DEFAULT_PROJECT,
         metavar="PATH",
-        help=f"the project to rehearse (default: {DEFAULT_PROJECT})",
+        help="the project to rehearse (default: the current directory, as every command; "
+        "wheeltrain's own example: examples/transfer-engine)",
     )
     p.add_argument("--python", action="append", default=[], help="only these CPythons (repeat)")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder, print it")

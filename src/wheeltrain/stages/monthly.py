@@ -153,10 +153,17 @@ def make_plan(
     in ``published`` (the index's) are taken as the tags' are."""
     project, git, shas, tags = release_history(root, "the plan")
     if not any(t.is_final for t in tags) and _released_before(project.version):
+        final = Version(project.version).base_version
+        named = tag_name(project.tag_format, project.version)
+        advice = (
+            f"{named} is there, but a monthly release starts from a final release: tag "
+            f"{final}'s commit as {tag_name(project.tag_format, final)}"
+            if named in shas
+            else f"tag the last release's commit as {named}"
+        )
         raise ConfigError(
-            f"this clone has no final release tag, yet pyproject.toml says {project.version}: fetch "
-            "the tags (`git fetch --tags`), or tag the last release as "
-            f"{tag_name(project.tag_format, project.version)}"
+            f"this clone has no final release tag, yet pyproject.toml says {project.version}: "
+            f"fetch the tags (`git fetch --tags`), or {advice}"
         )
     # Nearly always the newest final release is in ref's history and is the base: one git
     # call reads the commits since it and tells whether it is.

@@ -358,6 +358,12 @@ def _final_failure(path: Path, output: str, error: str) -> StepFailed:
         )
     if code == "400":
         return StepFailed(f"the index rejected {path.name} ({error}): fix the file and build again")
+    if code in ("404", "405"):
+        return StepFailed(
+            f"the upload URL does not take uploads ({error}): check --repository-url or "
+            "--repository (PyPI's upload URL is https://upload.pypi.org/legacy/, not the "
+            "simple index); a re-run with the same URL will not help"
+        )
     return StepFailed(
         f"uploading {path.name} failed: {error}: re-run publish to finish the release"
     )

@@ -211,12 +211,29 @@ def rehearse(
     try:
         with _inside(work):
             return _rehearse(project.resolve(), work, pythons, progress, nightly=nightly)
+    except WheeltrainError as exc:
+        if keep or str(work) not in exc.message:
+            raise
+        # the folder goes away below: never name a log inside it
+        raise type(exc)(_without_folder(exc.message, str(work))) from None
     finally:
         if keep:
             (work / _OWNER).unlink(missing_ok=True)  # kept on purpose: never removed as stale
             progress(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _without_folder(message: str, folder: str) -> str:
+    """``message`` with each path inside ``folder`` (removed when the rehearsal ends) replaced
+    by how to keep it."""
+    import re
+
+    inside = re.escape(folder) + r"[^\s;:,)]*"
+    message = re.sub(
+        r"(the whole )?log: " + inside, "its log is kept by a re-run with --keep", message
+    )
+    return re.sub(inside, "(in the rehearsal's folder: a re-run with --keep keeps it)", message)
 
 
 _PREFIX = "wheeltrain-rehearsal-"
