@@ -40,6 +40,12 @@ def test_lock_pins_versions_and_hashes_and_pip_enforces_them(
     simple = index.url + "/simple/"
     project = tmp_path / "project"
     project.mkdir()
+    planned = cli("lock", "--install", "demo-tool==1.0", "--index-url", simple,
+                  "--project", str(project), "--dry-run")  # fmt: skip
+    assert planned.code == 0, planned.err
+    assert planned.out.startswith("would write .github/wheeltrain/requirements.txt: 2 ")
+    assert "resolving 1 requirement(s) for CPython 3.12 on x86_64" in planned.err  # progress
+    assert list(project.iterdir()) == []  # a dry run writes nothing
     result = cli("lock", "--install", "demo-tool==1.0", "--index-url", simple,
                  "--project", str(project), "--json")  # fmt: skip
     assert result.code == 0, result.err

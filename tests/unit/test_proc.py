@@ -214,6 +214,33 @@ def test_every_command_and_every_argument_has_help_text() -> None:
     assert missing == []
 
 
+def test_every_command_that_changes_a_repository_or_an_index_has_a_dry_run() -> None:
+    import argparse
+
+    from wheeltrain.cli import build_parser
+
+    commands: dict[str, argparse.ArgumentParser] = {}
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    commands[f"{path} {name}".strip()] = sub
+                    walk(sub, f"{path} {name}".strip())
+
+    walk(build_parser("wheeltrain", None), "")
+    writers = [
+        "init", "lock", "bump", "release monthly", "hotfix start", "hotfix release", "publish",
+        "yank",
+    ]  # fmt: skip
+    without = [
+        name
+        for name in writers
+        if not any("--dry-run" in a.option_strings for a in commands[name]._actions)
+    ]
+    assert without == []
+
+
 def test_a_machine_lock_held_elsewhere_makes_the_second_wait_then_give_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

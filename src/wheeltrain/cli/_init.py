@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -100,6 +101,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="resolve from this index (default: PyPI)",
     )
     p.add_argument("--python", default="3.12", help="the runners' CPython (default: 3.12)")
+    p.add_argument(
+        "--dry-run", action="store_true", help="resolve and say what would be pinned; write nothing"
+    )
     p.set_defaults(handler=cmd_lock)
 
     p = subparsers.add_parser(
@@ -197,7 +201,14 @@ def cmd_lock(args: argparse.Namespace) -> int:
     spec = args.install
     if spec is None and out.exists():
         spec = spec_of_lock(out.read_text(encoding="utf-8"))
-    pins, self_pinned, bundled = lock(spec, index_url=args.index_url, python=args.python, out=out)
+    pins, self_pinned, bundled = lock(
+        spec,
+        index_url=args.index_url,
+        python=args.python,
+        out=out,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
+        dry_run=args.dry_run,
+    )
     if bundled is not None:
         how = f"its wheel kept beside the lock ({bundled.name}, hash-checked): commit both"
     elif self_pinned:
@@ -206,10 +217,12 @@ def cmd_lock(args: argparse.Namespace) -> int:
         how = "the checkout itself, its dependencies pinned"
     emit(
         args,
-        f"wrote {LOCK_FILE}: {len(pins)} distribution(s) for CPython {args.python} on x86_64 "
+        f"{'would write' if args.dry_run else 'wrote'} {LOCK_FILE}: {len(pins)} "
+        f"distribution(s) for CPython {args.python} on x86_64 "
         f"and aarch64; {spec or 'this wheeltrain'}: {how}",
         {
             "file": str(out),
+            "dry_run": args.dry_run,
             "install": spec,
             "self_pinned": self_pinned,
             "bundled": None if bundled is None else str(bundled),

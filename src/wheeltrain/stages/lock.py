@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from wheeltrain.adapters.files import write_atomic
@@ -167,6 +168,8 @@ def lock(
     index_url: str = "https://pypi.org/simple/",
     python: str = "3.12",
     out: Path,
+    progress: Callable[[str], None] = lambda _: None,
+    dry_run: bool = False,
 ) -> tuple[list[Pin], bool, Path | None]:
     """Resolve what the workflows install and write the requirements file ``out``; returns
     the pins, whether wheeltrain itself is pinned by name, and the wheel bundled beside the
@@ -188,11 +191,13 @@ def lock(
             elif kind == "wheel":
                 wheel = Path(value)
             else:
+                progress(f"building wheeltrain's wheel from {value}")
                 wheel = _build_wheel(value, Path(tmp))
         elif not _is_requirement_by_name(spec):
             path = Path(spec)
             wheel = path if spec.endswith(".whl") and path.is_file() else None
             if wheel is None:
+                progress(f"building the wheel of {spec}")
                 wheel = _build_wheel(spec, Path(tmp))
         if wheel is None:
             requirements, self_pinned = requirements_for(spec or "wheeltrain")
@@ -202,10 +207,18 @@ def lock(
             # wheeltrain's own repository: the workflows install the checkout they run on,
             # after the pins (its dependencies)
             wheel = None
-        by_arch = {arch: _resolve(requirements, index_url, python, arch) for arch in LOCK_ARCHS}
+        by_arch = {}
+        for arch in LOCK_ARCHS:
+            progress(
+                f"resolving {len(requirements)} requirement(s) for CPython {python} on {arch} "
+                f"from {index_url} (pip download, every file hashed)"
+            )
+            by_arch[arch] = _resolve(requirements, index_url, python, arch)
         pins = merge_pins(by_arch)
         bundled = None
         kept: Path | None = None
+        if dry_run:
+            return pins, self_pinned, None if wheel is None else out.parent / wheel.name
         out.parent.mkdir(parents=True, exist_ok=True)
         if wheel is not None:
             import hashlib
