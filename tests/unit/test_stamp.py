@@ -81,3 +81,22 @@ def test_changelog_section_goes_where_semantic_release_puts_releases(
     old: str | None, expected: str
 ) -> None:
     assert insert_section(old, "## S\n", FLAG) == expected
+
+
+def test_every_form_of_a_toml_version_is_stamped_where_it_stands() -> None:
+    """The forms semantic-release's tomlkit stamper edits: a dotted key, a quoted key, a key
+    inside an inline table; comments and the quote style stay."""
+    from wheeltrain.core.stamping import set_toml_string
+
+    dotted = 'project.name = "demo"\nproject.version = "0.4.0"  # the release\n'
+    assert set_toml_string(dotted, "project.version", "0.4.1") == (
+        'project.name = "demo"\nproject.version = "0.4.1"  # the release\n'
+    )
+    quoted = "[project]\n\"version\" = '0.4.0'\n"
+    assert set_toml_string(quoted, "project.version", "0.4.1") == '[project]\n"version" = "0.4.1"\n'
+    inline = 'meta = { release = { version = "0.4.0" }, other = 1 }\n'
+    assert set_toml_string(inline, "meta.release.version", "0.4.1") == (
+        'meta = { release = { version = "0.4.1" }, other = 1 }\n'
+    )
+    with pytest.raises(StepFailed, match=r"cannot find meta\.release\.name"):
+        set_toml_string(inline, "meta.release.name", "0.4.1")

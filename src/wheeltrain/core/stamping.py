@@ -20,41 +20,34 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 __all__ = ["read_variable", "set_toml_string", "set_variable"]
 
-_HEADER = re.compile(r"^\s*\[\s*(?P<name>[^\[\]]+?)\s*\]\s*(?:#.*)?$")
-
 
 def set_toml_string(text: str, dotted: str, value: str) -> str:
-    """Replace the string value of ``dotted`` (``table.sub.key``) keeping every other byte.
+    """Replace the string value of ``dotted`` (``table.sub.key``) the way semantic-release
+    does it: a tomlkit round trip, so that every form TOML allows works (a ``[table]`` key, a
+    dotted key such as ``project.version = "..."``, a quoted key, a key inside an inline
+    table); comments, order and spacing stay, and the value is written as semantic-release
+    writes it (a basic string), so that both give the same bytes."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
 
-    Only the characters between the quotes change, so comments, order, spacing and the quote
-    style stay. The key must be written as ``key = "..."`` (or single quotes) directly under
-    its ``[table]`` header; anything else is refused rather than guessed.
-    """
-    *table_parts, key = dotted.split(".")
-    table = ".".join(table_parts)
-    lines = text.splitlines(keepends=True)
-    current = ""
-    key_re = re.compile(
-        r"^(?P<pre>\s*" + re.escape(key) + r"\s*=\s*)(?P<q>\"|')(?P<val>[^\"'\n]*)(?P=q)"
-    )
-    for i, line in enumerate(lines):
-        header = _HEADER.match(line)
-        if header and not line.lstrip().startswith("[["):
-            current = re.sub(r"\s*\.\s*", ".", header["name"]).replace('"', "")
-            continue
-        if current != table:
-            continue
-        match = key_re.match(line)
-        if match:
-            start, end = match.span("val")
-            lines[i] = line[:start] + value + line[end:]
-            new_text = "".join(lines)
-            _check_value(new_text, dotted, value)
-            return new_text
-    raise StepFailed(
-        f'cannot find {dotted} as `{key} = "..."` under [{table}]: write it that way '
-        "so it can be stamped"
-    )
+    try:
+        doc = tomlkit.parse(text)
+    except (TOMLKitError, RecursionError, ValueError) as exc:
+        raise StepFailed(f"the file is not valid TOML ({exc})") from None
+    *parents, key = dotted.split(".")
+    node: Any = doc
+    for part in parents:
+        node = node.get(part) if hasattr(node, "get") else None
+    old = node.get(key) if hasattr(node, "get") else None
+    if not isinstance(old, str):
+        raise StepFailed(
+            f'cannot find {dotted} as a string in the file: write it as {key} = "0.1.0" '
+            f"where {'.'.join(parents) or 'the top level'} is"
+        )
+    node[key] = value  # a plain string, as semantic-release assigns it: the same bytes
+    new_text = tomlkit.dumps(doc)
+    _check_value(new_text, dotted, value)
+    return new_text
 
 
 def _check_value(text: str, dotted: str, value: str) -> None:
