@@ -59,7 +59,7 @@ def sh(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -
     return proc.stdout
 
 
-def checkout(work: Path, sources: dict[str, str]) -> Path:
+def checkout(work: Path, sources: dict[str, str], *, submodules: bool = True) -> Path:
     src = work / "Mooncake"
     if src.exists():
         shutil.rmtree(src)
@@ -90,9 +90,10 @@ def checkout(work: Path, sources: dict[str, str]) -> Path:
            "--quiet", "-m", "chore: leave out data files the snapshot lacks", cwd=src)  # fmt: skip
     else:
         sh("git", "checkout", "--quiet", "HEAD", "--", ".", cwd=src)
-    for path, key in SUBMODULES.items():
-        sh("git", "config", f"submodule.{path}.url", sources[key], cwd=src)
-    sh("git", "-c", "protocol.file.allow=always", "submodule", "update", "--init", cwd=src)
+    if submodules:
+        for path, key in SUBMODULES.items():
+            sh("git", "config", f"submodule.{path}.url", sources[key], cwd=src)
+        sh("git", "-c", "protocol.file.allow=always", "submodule", "update", "--init", cwd=src)
     return src
 
 

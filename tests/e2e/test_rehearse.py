@@ -113,10 +113,18 @@ def test_rehearsing_a_git_repository_uses_a_clone_and_leaves_the_repository_alon
     env = sandbox(tmp_path)
     repo = GitRepo(tmp_path / "project")
     shutil.copytree(EXAMPLE, repo.root)
+    # a project whose tags are not v-prefixed: every tag and branch the rehearsal makes follows
+    # its tag_format
+    pyproject = repo.root / "pyproject.toml"
+    text = pyproject.read_text()
+    assert 'tag_format = "v{version}"' in text
+    pyproject.write_text(
+        text.replace('tag_format = "v{version}"', 'tag_format = "release-{version}"')
+    )
     repo.git("init", "-q", "-b", "main")
     repo.git("add", "-A")
     repo.git("commit", "-q", "-m", "chore: import")
-    repo.tag("v0.3.9")
+    repo.tag("release-0.3.9")
     repo.commit("fix(engine): a fix worth a patch release")
     before = (repo.git("rev-parse", "HEAD"), repo.git("tag"))
     proc = subprocess.run(
@@ -131,6 +139,11 @@ def test_rehearsing_a_git_repository_uses_a_clone_and_leaves_the_repository_alon
     report = json.loads(proc.stdout)
     assert report["history"] == "a clone of the project's repository"
     assert [r["version"] for r in report["releases"]] == ["0.3.10", "0.3.10.post1"]
+    details = {(s["release"], s["stage"]): s["detail"] for s in report["stages"]}
+    assert details[("monthly", "stamp, changelog, tag")] == "semantic-release made release-0.3.10"
+    assert details[("hotfix", "stamp, changelog, tag")] == (
+        "release-0.3.10.post1 and hotfix/release-0.3.10.post1"
+    )
     assert (repo.git("rev-parse", "HEAD"), repo.git("tag")) == before
     assert repo.git("status", "--porcelain") == ""
 

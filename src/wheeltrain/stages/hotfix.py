@@ -77,10 +77,17 @@ def configuration_source(project: Project) -> str:
     absent = ", ".join(project.absent)
     return (
         f"this tree predates [tool.wheeltrain]: the configuration is {project.config_ref}'s, "
-        f"the source and version this tree's ({project.pyproject_file})"
+        f"the source and version this tree's ({_relative(project)})"
         + (f"; the version is stamped in {moved}" if moved else "")
         + (f"; not in this tree: {absent}" if absent else "")
     )
+
+
+def _relative(project: Project) -> str:
+    try:
+        return project.pyproject.relative_to(project.root).as_posix()
+    except ValueError:
+        return project.pyproject_file
 
 
 def start(

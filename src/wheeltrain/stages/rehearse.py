@@ -30,6 +30,7 @@ from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.localindex import LocalIndex, local_index
 from wheeltrain.adapters.project import load_project
 from wheeltrain.core.config import TrainConfig, parse_config
+from wheeltrain.core.tags import tag_name
 from wheeltrain.core.versioning import BumpLevel
 from wheeltrain.errors import ConfigError, StepFailed, WheeltrainError
 from wheeltrain.stages import hotfix as hotfix_release
@@ -309,10 +310,11 @@ def _rehearse(
     git = Git(clone)
     _identity(git)
     if history.startswith("scripted"):
-        start = load_project(clone).version
+        imported = load_project(clone)
+        first = tag_name(imported.tag_format, imported.version)  # the project's own tag names
         git.run_git("add", "-A")
         git.commit("chore: import the project")
-        git.tag_annotated(f"v{start}", f"v{start}")
+        git.tag_annotated(first, first)
         _change(git, "fix(engine): handle empty buffers")
         _change(git, "feat(engine): checksum on the GPU")
     config = parse_config(load_project(clone).wheeltrain or {})
