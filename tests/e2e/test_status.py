@@ -187,6 +187,13 @@ def test_yank_reports_what_is_still_live_when_the_wait_ends(cli: Cli) -> None:
     assert result.code == 1
     states = {s["distribution"]: s["live"] for s in result.json()["states"]}
     assert states[DISTS[1]] == [] and len(states[DISTS[0]]) == 2
+    # as text: how many files are still live, one line per distribution, no line of file names
+    with json_index(pages) as url:
+        text = cli("yank", "0.4.0", "--reason", "a reason " * 50, "--index-url", url,
+                   "--project", str(EXAMPLE), "--wait", "0")  # fmt: skip
+    assert text.code == 1
+    assert f"  {DISTS[0]}: 2 of 2 file(s)" in text.out.splitlines()
+    assert max(len(line) for line in (text.out + text.err).splitlines()) <= 100
 
 
 @pytest.mark.parametrize(

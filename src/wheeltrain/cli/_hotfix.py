@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wheeltrain.cli._output import emit
+from wheeltrain.core.text import fold
 from wheeltrain.errors import UsageError
 
 if TYPE_CHECKING:
@@ -116,8 +117,8 @@ def render(plan: HotfixPlan) -> str:
     lines += [f"  {c.short} {c.message.splitlines()[0]}" for c in plan.commits]
     lines += [
         f"branches: fixes on {plan.maintenance_branch}, release tracked on {plan.tracking_branch}",
-        f"who receives it: {plan.audience}",
-        *([plan.configuration] if plan.configuration else []),
+        *fold(f"who receives it: {plan.audience}"),
+        *(fold(plan.configuration) if plan.configuration else []),
         "",
         plan.notes.rstrip("\n"),
     ]

@@ -11,6 +11,7 @@ from wheeltrain.adapters.files import write_atomic
 from wheeltrain.adapters.project import load_project
 from wheeltrain.cli._matrix import load_config
 from wheeltrain.cli._output import emit, seconds, timeout
+from wheeltrain.core.text import fold
 from wheeltrain.errors import StepFailed, UsageError
 
 
@@ -211,19 +212,19 @@ def cmd_yank(args: argparse.Namespace) -> int:
         )
     index_url = client.index_url
     pages = {name: manage_page(index_url, name, str(version)) for name in released}
-    lines = [
+    lines = fold(
         f"yank {version} by hand: the index has no API for it. For each distribution, open "
         "the page, choose Yank and paste the reason:"
-    ]
+    )
     for name in released:
         count = next(s.files for s in first if s.distribution == name)
         where = pages[name] or "the index's own interface"
         lines.append(f"  {name}: {where} ({count} file(s))")
-    lines += [
-        f"reason: {reason}",
+    lines += fold(f"reason: {reason}")
+    lines += fold(
         "Yank, never delete: a deleted file name can never be uploaded again, and pip users "
-        "pinned to it break; a yanked release stays installable for exact pins only.",
-    ]
+        "pinned to it break; a yanked release stays installable for exact pins only."
+    )
     out = sys.stderr if args.json else sys.stdout
     print("\n".join(lines), file=out, flush=True)
     data: dict[str, object] = {
@@ -244,14 +245,10 @@ def cmd_yank(args: argparse.Namespace) -> int:
     if not live:
         emit(args, f"all {total} file(s) of {version} show yanked on {client.where}", data)
         return 0
-    emit(
-        args,
-        "still live on "
-        + client.where
-        + ": "
-        + "; ".join(f"{s.distribution}: {', '.join(s.live)}" for s in live),
-        data,
-    )
+    # the file names are in the JSON (--json); the text says how many, one line each
+    lines = [f"still live on {client.where} (not yet yanked):"]
+    lines += [f"  {s.distribution}: {len(s.live)} of {s.files} file(s)" for s in live]
+    emit(args, "\n".join(lines), data)
     return 1
 
 

@@ -31,6 +31,7 @@ from wheeltrain.adapters.localindex import LocalIndex, local_index
 from wheeltrain.adapters.project import load_project
 from wheeltrain.core.config import TrainConfig, parse_config
 from wheeltrain.core.tags import tag_name
+from wheeltrain.core.text import fold
 from wheeltrain.core.versioning import BumpLevel
 from wheeltrain.errors import ConfigError, StepFailed, WheeltrainError
 from wheeltrain.stages import hotfix as hotfix_release
@@ -463,7 +464,7 @@ def render(report: RehearsalReport) -> str:
                 build, _, why = line.partition(": ")
                 grouped.setdefault(why, []).append(build)
             for why, builds in grouped.items():
-                lines.append(f"  {why}: {', '.join(builds)}")
+                lines += fold(f"{why}: {', '.join(builds)}", indent="  ")
     return "\n".join(lines)
 
 
