@@ -7,7 +7,7 @@ is wrong and what to do next, and whose ``exit_code`` the CLI returns. Only
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "StepFailed", "UsageError", "WheeltrainError"]
+__all__ = ["ConfigError", "IndexUnusable", "StepFailed", "UsageError", "WheeltrainError"]
 
 
 class WheeltrainError(Exception):
@@ -37,3 +37,9 @@ class StepFailed(WheeltrainError):
     """A step that was asked to run failed (network, git, an index, a check): exit code 1."""
 
     exit_code = 1
+
+
+class IndexUnusable(StepFailed):
+    """An index that did not answer, or not as an index: a failed step (exit 1) where the
+    index is the project's own, bad input (exit 2) where the URL was just given; the caller
+    that knows which says so by its type, never by the message's words."""

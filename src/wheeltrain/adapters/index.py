@@ -26,7 +26,7 @@ from urllib3.util.retry import Retry
 
 from wheeltrain.core.filenames import InvalidFilename, parse_filename
 from wheeltrain.core.redact import redact
-from wheeltrain.errors import StepFailed, UsageError
+from wheeltrain.errors import IndexUnusable, StepFailed, UsageError
 
 __all__ = ["PYPI_JSON", "PYPI_JSON_ENV", "IndexClient", "IndexFile", "describe_file"]
 
@@ -205,7 +205,7 @@ class IndexClient:
                 )
             else:
                 return response
-        raise StepFailed(
+        raise IndexUnusable(
             f"{self.where} did not answer after {tries} ({why}): check the URL or the network "
             "and retry"
         )
@@ -401,7 +401,7 @@ def _json(response: requests.Response) -> dict[str, Any]:
     try:
         data = json.loads(response.content)
     except (ValueError, RecursionError):
-        raise StepFailed(
+        raise IndexUnusable(
             f"{redact(response.url)} did not answer with JSON: is it a package index?"
         ) from None
     if not isinstance(data, dict):

@@ -8,7 +8,7 @@ from typing import Any
 from wheeltrain.cli._output import emit
 from wheeltrain.core.planning import MonthlyPlan
 from wheeltrain.core.versioning import BumpLevel
-from wheeltrain.errors import StepFailed, UsageError
+from wheeltrain.errors import IndexUnusable, UsageError
 from wheeltrain.stages import monthly
 
 LEVELS = ("auto", "major", "minor", "patch")
@@ -135,10 +135,8 @@ def _published(args: argparse.Namespace) -> list[Any]:
     client = IndexClient(args.index_url or REPOSITORIES[args.repository][1])
     try:
         return [v for name in sorted(names) for v in client.versions(name)]
-    except StepFailed as exc:
-        if "did not answer" in str(exc):  # the URL given is what to fix
-            raise UsageError(str(exc)) from None
-        raise
+    except IndexUnusable as exc:  # the URL given is what to fix
+        raise UsageError(str(exc)) from None
 
 
 def render_plan(plan: MonthlyPlan) -> str:

@@ -12,7 +12,7 @@ from wheeltrain.adapters.project import load_project
 from wheeltrain.cli._matrix import load_config
 from wheeltrain.cli._output import emit, seconds, timeout
 from wheeltrain.core.text import fold
-from wheeltrain.errors import StepFailed, UsageError
+from wheeltrain.errors import IndexUnusable, StepFailed, UsageError
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -200,10 +200,8 @@ def cmd_yank(args: argparse.Namespace) -> int:
     names = sorted({str(canonicalize_name(v.distribution)) for v in config.variants})
     try:
         first = yank_states(client, names, version)
-    except StepFailed as exc:
-        if "did not answer" in str(exc):
-            raise UsageError(str(exc)) from None
-        raise
+    except IndexUnusable as exc:
+        raise UsageError(str(exc)) from None
     released = [s.distribution for s in first if s.files]
     if not released:
         raise UsageError(

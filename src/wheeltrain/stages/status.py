@@ -12,7 +12,7 @@ from packaging.version import Version
 
 from wheeltrain.adapters.index import IndexClient, IndexFile
 from wheeltrain.core.config import TrainConfig
-from wheeltrain.errors import StepFailed, UsageError
+from wheeltrain.errors import IndexUnusable, UsageError
 
 __all__ = ["YankState", "listing", "manage_page", "watch_yank"]
 
@@ -27,10 +27,8 @@ def listing(client: IndexClient, config: TrainConfig) -> dict[str, list[IndexFil
             continue
         try:
             out[name] = client.project_files(name)
-        except StepFailed as exc:
-            if "did not answer" in str(exc):
-                raise UsageError(str(exc)) from None
-            raise
+        except IndexUnusable as exc:
+            raise UsageError(str(exc)) from None
     return out
 
 
