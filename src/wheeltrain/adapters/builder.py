@@ -27,6 +27,7 @@ import tomlkit.exceptions
 
 from wheeltrain.adapters import container
 from wheeltrain.adapters.proc import last_line, run, run_logged
+from wheeltrain.adapters.pythons import find_python
 from wheeltrain.core.config import Variant
 from wheeltrain.core.matrix import BuildTarget, cibw_environment
 from wheeltrain.errors import ConfigError, StepFailed
@@ -84,34 +85,6 @@ _BIN = Path(sys.executable).parent
 def container_engine() -> str | None:
     """``docker`` or ``podman`` when it answers (see :mod:`wheeltrain.adapters.container`)."""
     return container.engine()
-
-
-@cache
-def find_python(version: str, *, self_contained: bool = False) -> str | None:
-    """A CPython ``version`` (``3.12``) on this machine: on PATH, or installed by pyenv.
-
-    ``self_contained``: only an interpreter in a prefix of its own (pyenv's), which a
-    container can mount at the same path; a system Python under ``/usr`` is not one.
-    """
-    candidates = [] if self_contained else [shutil.which(f"python{version}")]
-    roots = [os.environ.get("PYENV_ROOT"), str(Path.home() / ".pyenv")]
-    for root in filter(None, roots):
-        versions = Path(root) / "versions"
-        if versions.is_dir():
-            for d in sorted(versions.glob(f"{version}.*"), reverse=True):
-                candidates.append(str(d / "bin" / f"python{version}"))
-    for exe in filter(None, candidates):
-        try:
-            proc = run(
-                [exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                timeout=30,
-                check=False,
-            )
-        except StepFailed:
-            continue
-        if proc.returncode == 0 and proc.stdout.strip() == version:
-            return exe
-    return None
 
 
 @cache

@@ -178,7 +178,7 @@ def remove_orphans(name: str) -> int:
 
 def local_pythons() -> dict[str, str]:
     """Every CPython of the versions wheeltrain builds for that this machine has."""
-    from wheeltrain.adapters.builder import find_python
+    from wheeltrain.adapters.pythons import find_python
     from wheeltrain.core.config import PYTHONS
 
     found = {v: find_python(v, self_contained=True) for v in PYTHONS}
@@ -196,7 +196,7 @@ def builder_image(
     if name != "podman":
         raise StepFailed("the local builder image needs podman: install podman and runc")
     # cibuildwheel runs its own helper commands with /opt/python/cp39-cp39 in every image
-    from wheeltrain.adapters.builder import find_python
+    from wheeltrain.adapters.pythons import find_python
 
     helper = find_python(UTILITY_PYTHON, self_contained=True)
     if helper is None:

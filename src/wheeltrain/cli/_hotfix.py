@@ -191,9 +191,9 @@ def cmd_release(args: argparse.Namespace) -> int:
         return 0
     plan = _plan(args)
     if args.dry_run:
-        from wheeltrain.adapters.project import load_project
+        from wheeltrain.stages import edge
 
-        subject = load_project(Path(args.project)).settings.release_message(plan.version)
+        subject = edge.project(Path(args.project)).settings.release_message(plan.version)
         emit(
             args,
             render(plan) + f"\n\ndry run: would commit `{subject}`, tag "

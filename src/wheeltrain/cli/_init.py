@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import wheeltrain
-from wheeltrain.adapters.project import load_project
 from wheeltrain.cli._matrix import load_config
 from wheeltrain.cli._output import emit
-from wheeltrain.errors import ConfigError, UsageError, WheeltrainError
+from wheeltrain.errors import ConfigError, UsageError
+from wheeltrain.stages import edge
 
 if TYPE_CHECKING:
     from wheeltrain.stages.init import InitReport
@@ -116,7 +116,6 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from wheeltrain.adapters.index import IndexClient
     from wheeltrain.stages.init import init
 
     root = Path(args.project)
@@ -128,7 +127,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         force=args.force,
         branch=args.branch,
         config=not args.no_config,
-        history=IndexClient(args.history_index_url) if args.history else None,
+        history=edge.index(args.history_index_url) if args.history else None,
         dry_run=args.dry_run,
     )
     if not args.no_lock and not args.dry_run:
@@ -183,14 +182,9 @@ def _init_lock(
 
 
 def _lock_path(root: Path) -> Path:
-    from wheeltrain.adapters.git import Git
     from wheeltrain.stages.lock import LOCK_FILE
 
-    try:
-        top = Git.discover(root).root
-    except WheeltrainError:
-        top = root
-    return top / LOCK_FILE
+    return edge.repository_root(root) / LOCK_FILE
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
@@ -237,7 +231,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
 def cmd_trusted_publishers(args: argparse.Namespace) -> int:
     from wheeltrain.stages.init import trusted_publishers, workflow_files
 
-    project = load_project(Path(args.project))
+    project = edge.project(Path(args.project))
     config = load_config(project)
     repository = args.repository
     if repository is None:

@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 import difflib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wheeltrain.adapters import stamp
-from wheeltrain.adapters.git import Git
-from wheeltrain.adapters.project import Project, load_project
 from wheeltrain.cli._output import emit, retries, seconds, timeout
 from wheeltrain.core import tags as tagsmod
 from wheeltrain.core.changelog import render_notes
 from wheeltrain.core.config import ARCHS, EVENTS
 from wheeltrain.core.versioning import BumpLevel, bump, parse, post, validate_for_release
 from wheeltrain.errors import StepFailed, UsageError
+from wheeltrain.stages import edge
+
+if TYPE_CHECKING:
+    from wheeltrain.stages.edge import Git, Project
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -139,8 +140,8 @@ def _root(args: argparse.Namespace) -> Path:
 
 def cmd_current(args: argparse.Namespace) -> int:
     root = _root(args)
-    project = load_project(root)
-    git = Git.discover(root)
+    project = edge.project(root)
+    git = edge.repository(root)
     from wheeltrain.stages.monthly import reachable_release
 
     inside, elsewhere = (
@@ -152,7 +153,7 @@ def cmd_current(args: argparse.Namespace) -> int:
     tag = elsewhere or inside
     own = inside if elsewhere is not None else None
     file_version = parse(project.version)
-    held = stamp.read_versions(root, project.settings.locations)
+    held = edge.held_versions(project)
     stray = {
         where: values
         for where, values in held.items()
@@ -219,14 +220,14 @@ def cmd_current(args: argparse.Namespace) -> int:
 
 def cmd_bump(args: argparse.Namespace) -> int:
     root = _root(args)
-    project = load_project(root)
+    project = edge.project(root)
     old = parse(project.version)
     new = bump(old, BumpLevel.from_name(args.level))
     written = False
     places = project.settings.locations
-    stamp.check_locations(root, places)
+    edge.check_locations(project)
     if not args.dry_run:
-        stamp.stamp(root, places, str(new))
+        edge.stamp_version(project, str(new))
         written = True
     where = ", ".join(str(p) for p in places)
     suffix = " (dry run, nothing written)" if args.dry_run else f" (written to {where})"
@@ -258,8 +259,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_changelog(args: argparse.Namespace) -> int:
     root = _root(args)
-    project = load_project(root)
-    git = Git.discover(root)
+    project = edge.project(root)
+    git = edge.repository(root)
     if git.rev_parse(args.ref) is None:
         raise UsageError(f"--ref {args.ref!r} is not a commit in this repository")
     since: str | None = args.since
@@ -301,8 +302,6 @@ def cmd_changelog(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from packaging.utils import InvalidName, canonicalize_name
 
-    from wheeltrain.adapters.index import IndexClient  # urllib and http.client: only when needed
-
     if args.retries < 0:
         raise UsageError("--retries cannot be negative")
     if args.timeout <= 0:
@@ -322,7 +321,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     except InvalidName:
         raise UsageError(f"{args.package!r} is not a valid distribution name") from None
     version = parse(args.version)
-    client = IndexClient(args.index_url, timeout=args.timeout, attempts=args.retries + 1)
+    client = edge.index(args.index_url, timeout=args.timeout, attempts=args.retries + 1)
     files = client.files(args.package, str(version))
     data: dict[str, Any] = {
         "package": args.package,

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wheeltrain.adapters.project import Project, load_project
 from wheeltrain.cli._output import emit
 from wheeltrain.core.config import (
     ARCHS,
@@ -22,9 +21,10 @@ from wheeltrain.core.config import (
 from wheeltrain.core.matrix import BuildTarget, expected_files
 from wheeltrain.core.versioning import validate_for_release
 from wheeltrain.errors import ConfigError, StepFailed, UsageError
+from wheeltrain.stages import edge
 
 if TYPE_CHECKING:
-    from wheeltrain.adapters.builder import BuildReport
+    from wheeltrain.stages.edge import BuildReport, Project
 
 
 def load_config(project: Project) -> TrainConfig:
@@ -80,20 +80,11 @@ def add_index_choice(p: argparse.ArgumentParser) -> None:
 
 
 def index_client(args: argparse.Namespace) -> Any:
-    from wheeltrain.adapters.index import IndexClient
-    from wheeltrain.stages.publish import REPOSITORIES
-
-    if args.index_url and args.repository:
-        raise UsageError("--index-url and --repository name the same thing: give one")
-    if args.repository:
-        return IndexClient(REPOSITORIES[args.repository][1])
-    if args.index_url:
-        return IndexClient(args.index_url)
-    return IndexClient()  # PyPI, wherever an index is read and none is named
+    return edge.index(args.index_url, args.repository)  # PyPI when neither is named
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
-    project = load_project(Path(args.project))
+    project = edge.project(Path(args.project))
     config = load_config(project)
     version = validate_for_release(args.version or project.version).canonical
     targets = selected(args, config)
@@ -195,25 +186,24 @@ def register_build_and_check(subparsers: Any, common: argparse.ArgumentParser) -
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from wheeltrain.adapters import builder
     from wheeltrain.stages.pipeline import build_targets
 
     root = Path(args.project)
-    project = load_project(root)
+    project = edge.project(root)
     config = load_config(project)
     overrides = dict(parse_assignment(item) for item in args.env)
     variant = with_environment(config.variant(args.variant), overrides)
     version = validate_for_release(args.version or project.version).canonical
     targets = build_targets(variant, args.python or (), args.arch or ())
     out = Path(args.out) / variant.name
-    report = builder.build_variant(
+    report = edge.build_variant(
         root / project.package_dir,  # a tree cut before a layout moved builds from its own
         variant,
         targets,
         version,
         out,
         sdist=args.sdist,
-        builder=args.builder,
+        builder_name=args.builder,
         test=args.test,
         submodules=config.submodules,
         progress=lambda line: None if args.json else print(line, file=sys.stderr, flush=True),
@@ -240,14 +230,13 @@ def _test_host_builds(
 ) -> list[str]:
     """``--test`` for what cibuildwheel did not test: host builds and a pure variant's wheel,
     installed from ``out`` with each selected local CPython; a failure stops the build."""
-    from wheeltrain.adapters import builder
     from wheeltrain.stages.pipeline import dist_root, smoke_step
 
     ci_only = {build for build, _ in report.ci_only}
     host = [
         t
         for t in targets
-        if t.identifier not in ci_only and not builder.uses_container(t, args.builder)
+        if t.identifier not in ci_only and not edge.uses_container(t, args.builder)
     ]
     if not host:
         return []
@@ -278,7 +267,7 @@ def dist_files(folder: Path) -> list[Path]:
 def cmd_check(args: argparse.Namespace) -> int:
     from wheeltrain.stages.pipeline import check_step
 
-    project = load_project(Path(args.project))
+    project = edge.project(Path(args.project))
     config = load_config(project)
     if args.max_platform:
         config = with_max_platform(config, args.max_platform)

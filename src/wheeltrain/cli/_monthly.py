@@ -120,19 +120,15 @@ def _published(args: argparse.Namespace) -> list[Any]:
     """The versions the index has of the project's distributions (with --pre and an index)."""
     if args.pre is None or not (args.index_url or args.repository):
         return []
-    from wheeltrain.adapters.index import IndexClient
-    from wheeltrain.adapters.project import load_project
-    from wheeltrain.stages.publish import REPOSITORIES
+    from wheeltrain.stages import edge
 
-    if args.index_url and args.repository:
-        raise UsageError("--index-url and --repository name the same thing: give one")
-    project = load_project(args.project)
+    client = edge.index(args.index_url, args.repository)
+    project = edge.project(args.project)
     names = {project.name}
     if project.wheeltrain is not None:
         from wheeltrain.core.config import parse_config
 
         names |= {v.distribution for v in parse_config(project.wheeltrain).variants}
-    client = IndexClient(args.index_url or REPOSITORIES[args.repository][1])
     try:
         return [v for name in sorted(names) for v in client.versions(name)]
     except IndexUnusable as exc:  # the URL given is what to fix

@@ -6,9 +6,9 @@ import argparse
 import os
 from typing import Any
 
-from wheeltrain.adapters.files import write_atomic
 from wheeltrain.cli._output import emit, out_folder, scrub
 from wheeltrain.errors import StepFailed, UsageError
+from wheeltrain.stages import edge
 
 #: service -> the environment variable holding its webhook URL (a secret in the workflow)
 WEBHOOK_ENV = {"slack": "SLACK_WEBHOOK_URL", "discord": "DISCORD_WEBHOOK_URL"}
@@ -44,17 +44,15 @@ def cmd_notify(args: argparse.Namespace) -> int:
         raise UsageError("--results holds no failed or cancelled job: nothing to report")
     if args.out:
         out = out_folder(args.out, "--out")
-        write_atomic(out / "title.txt", title + "\n")
-        write_atomic(out / "body.md", body)
+        edge.write(out / "title.txt", title + "\n")
+        edge.write(out / "body.md", body)
     posted, problems = [], []
     for service, variable in WEBHOOK_ENV.items():
         url = os.environ.get(variable, "").strip()
         if not url:
             continue
-        from wheeltrain.adapters.webhooks import post_chat
-
         try:
-            post_chat(service, url, text)
+            edge.post_chat(service, url, text)
         except StepFailed as exc:
             problems.append(str(exc))
             continue

@@ -10,7 +10,6 @@ from typing import Any
 
 from packaging.version import Version
 
-from wheeltrain.adapters.project import load_project
 from wheeltrain.cli._matrix import (
     add_index_choice,
     add_selection,
@@ -22,6 +21,7 @@ from wheeltrain.cli._matrix import (
 from wheeltrain.cli._output import emit, out_folder, retries, timeout
 from wheeltrain.core.versioning import validate_for_release
 from wheeltrain.errors import StepFailed, UsageError
+from wheeltrain.stages import edge
 from wheeltrain.stages.publish import CapacityExceeded
 
 #: --repository NAME; the URLs behind them are in wheeltrain.stages.publish.REPOSITORIES
@@ -130,14 +130,13 @@ def _where(args: argparse.Namespace) -> tuple[str, str | None]:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from wheeltrain.adapters.index import IndexClient
     from wheeltrain.stages.publish import publish
 
     version = validate_for_release(args.version).canonical
     if args.retries < 0:
         raise UsageError("--retries cannot be negative")
     upload_url, read_url = _where(args)
-    client = IndexClient(read_url)
+    client = edge.index(read_url)
     files = [f for f in dist_files(Path(args.dist)) if f.name.endswith((".whl", ".tar.gz"))]
     if args.stage_to and not args.dry_run:
         raise UsageError("--stage-to goes with --dry-run: it stages files instead of uploading")
@@ -175,7 +174,7 @@ def _project_config(args: argparse.Namespace) -> Any:
     from wheeltrain.errors import ConfigError
 
     try:
-        project = load_project(Path(args.project))
+        project = edge.project(Path(args.project))
     except ConfigError:
         return None  # publishing files of no wheeltrain project: PyPI's default limits
     return load_config(project) if project.wheeltrain is not None else None
@@ -232,10 +231,10 @@ def cmd_verify_all(args: argparse.Namespace) -> int:
     """`verify --all-variants [DIST] VERSION`: the whole release, every variant in lockstep."""
     from packaging.utils import canonicalize_name
 
-    from wheeltrain.adapters.index import IndexClient
+    from wheeltrain.core.status import release_event
     from wheeltrain.stages.pipeline import select, verify_all
 
-    project = load_project(Path(args.project))
+    project = edge.project(Path(args.project))
     config = load_config(project)
     if len(args.target) not in (1, 2):
         raise UsageError(
@@ -251,8 +250,8 @@ def cmd_verify_all(args: argparse.Namespace) -> int:
                 + ", ".join(sorted(names))
             )
     version = validate_for_release(args.target[-1]).canonical
-    if args.event is None:
-        args.event = "hotfix" if Version(version).post is not None else "monthly"
+    if args.event is None:  # the one rule: a version's form names its release
+        args.event = release_event(Version(version))
     # each release is judged by its own matrix: the table at its tag when there is one
     from wheeltrain.stages.common import config_for_release
 
@@ -260,7 +259,7 @@ def cmd_verify_all(args: argparse.Namespace) -> int:
     targets = select(
         config, args.event, variants=args.variant, pythons=args.python, archs=args.arch
     )
-    client = IndexClient(args.index_url, timeout=args.timeout, attempts=args.retries + 1)
+    client = edge.index(args.index_url, timeout=args.timeout, attempts=args.retries + 1)
     local = dist_files(Path(args.dist)) if args.dist else []
     report = verify_all(
         client, config, version, event=args.event, targets=targets, local=local, wait=args.wait
@@ -289,7 +288,7 @@ def cmd_verify_all(args: argparse.Namespace) -> int:
 def cmd_smoke(args: argparse.Namespace) -> int:
     from wheeltrain.stages.pipeline import smoke_step
 
-    project = load_project(Path(args.project))
+    project = edge.project(Path(args.project))
     config = load_config(project)
     version = validate_for_release(args.version).canonical
     if not args.arch:
@@ -329,7 +328,7 @@ def cmd_smoke(args: argparse.Namespace) -> int:
 def cmd_download(args: argparse.Namespace) -> int:
     from wheeltrain.stages.pipeline import fetch_published
 
-    project = load_project(Path(args.project))
+    project = edge.project(Path(args.project))
     config = load_config(project)
     version = validate_for_release(args.version).canonical
     client = index_client(args)

@@ -7,12 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from wheeltrain.adapters.files import write_atomic
-from wheeltrain.adapters.project import load_project
 from wheeltrain.cli._matrix import load_config
 from wheeltrain.cli._output import emit, seconds, timeout
 from wheeltrain.core.text import fold
 from wheeltrain.errors import IndexUnusable, StepFailed, UsageError
+from wheeltrain.stages import edge
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -111,13 +110,7 @@ def _count(text: str) -> int:
 
 
 def _client(args: argparse.Namespace) -> Any:
-    from wheeltrain.adapters.index import IndexClient
-    from wheeltrain.stages.publish import REPOSITORIES
-
-    if args.index_url and args.repository:
-        raise UsageError("--index-url and --repository name the same thing: give one")
-    url = args.index_url or (REPOSITORIES[args.repository][1] if args.repository else None)
-    return IndexClient(url, timeout=args.timeout, attempts=3)
+    return edge.index(args.index_url, args.repository, timeout=args.timeout, attempts=3)
 
 
 def _version(text: str) -> Any:
@@ -138,7 +131,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from wheeltrain.core.status import project_status
     from wheeltrain.stages.status import listing
 
-    config = load_config(load_project(Path(args.project)))
+    config = load_config(edge.project(Path(args.project)))
     wanted = [str(_version(args.version))] if args.version else []
     client = _client(args)
     files = listing(client, config)
@@ -195,7 +188,7 @@ def cmd_yank(args: argparse.Namespace) -> int:
             "--reason must be one line of 1 to 500 characters: why users should not install it"
         )
     version = _version(args.version)
-    config = load_config(load_project(Path(args.project)))
+    config = load_config(edge.project(Path(args.project)))
     client = _client(args)
     names = sorted({str(canonicalize_name(v.distribution)) for v in config.variants})
     try:
@@ -256,7 +249,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from wheeltrain.stages.report import render_page
     from wheeltrain.stages.status import listing
 
-    config = load_config(load_project(Path(args.project)))
+    config = load_config(edge.project(Path(args.project)))
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise UsageError(f"--out {args.out}: a file is there, not a folder; name a folder")
     from wheeltrain.stages.receipt import read_receipt
@@ -273,7 +266,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     text = render_page(rows, config, client.where, receipts)  # drawn before anything is written
     page = out_folder(args.out, "--out") / "index.html"
     try:
-        write_atomic(page, text)
+        edge.write(page, text)
     except OSError as exc:
         raise StepFailed(f"cannot write {page}: {exc.strerror or exc}") from None
     kinds = ", ".join(

@@ -51,6 +51,13 @@ def release_kind(version: Version) -> str:
 _BY_FORM = {"dev": "nightly", "pre": "pre", "post": "hotfix"}
 
 
+def release_event(version: Version) -> str:
+    """The release event a version of that form comes from: a nightly's ``.devN``, a
+    hotfix's ``.postN``, else the monthly release (a pre-release is one of it)."""
+    kind = release_kind(version)
+    return kind if kind in ("nightly", "hotfix") else "monthly"
+
+
 class VariantState(NamedTuple):
     variant: str
     distribution: str
