@@ -14,6 +14,8 @@ lint-imports
 echo "== pytest (with branch coverage)"
 # at least 10,000 generated command lines and pyproject files (tests/fuzz)
 export WHEELTRAIN_FUZZ_EXAMPLES="${WHEELTRAIN_FUZZ_EXAMPLES:-10000}"
-pytest --cov --cov-report=term "$@"
+# two workers, as many as this machine's cores: the suite waits on git, pip, podman and
+# servers more than it computes; act's runs stay on one worker (xdist_group "act")
+pytest -n "${WHEELTRAIN_TEST_WORKERS:-2}" --dist loadgroup --cov --cov-report=term "$@"
 echo "== reliability (this run's figures; scripts/reliability.py --write puts them in the docs)"
 python scripts/reliability.py

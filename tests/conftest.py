@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,6 +53,28 @@ def _git_identity() -> Iterator[None]:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A test worker (pytest-xdist) hands its counts to the controller, which reports them."""
+    from tests.support.tally import FUZZ, SECRETS
+
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["wheeltrain_tally"] = {"fuzz": dict(FUZZ), "secrets": dict(SECRETS)}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """The controller adds up what each worker counted."""
+    from tests.support.tally import FUZZ, SECRETS
+
+    counted = getattr(node, "workeroutput", {}).get("wheeltrain_tally")
+    if counted:
+        for key, value in counted["fuzz"].items():
+            FUZZ[key] += value
+        for key, value in counted["secrets"].items():
+            SECRETS[key] += value
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -34,6 +34,8 @@ REPLACED = {
 
 pytestmark = [
     pytest.mark.slow,
+    # one act run at a time: act names its containers after the workflow and the job
+    pytest.mark.xdist_group("act"),
     pytest.mark.skipif(shutil.which("git") is None, reason="needs git"),
 ]
 

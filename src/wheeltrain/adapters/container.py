@@ -211,6 +211,24 @@ def builder_image(
     env = engine_env(name)
     if run([name, "image", "exists", image], env=env, check=False).returncode == 0:
         return image, prefixes
+    from wheeltrain.adapters.files import machine_lock
+
+    # one maker at a time on a machine: two builds that start together (two variants side by
+    # side, two test workers) would otherwise make the image twice, one removing the other's
+    # setup container
+    with machine_lock(f"builder image {image}", f"making {image}", wait=1800, progress=progress):
+        if run([name, "image", "exists", image], env=env, check=False).returncode == 0:
+            return image, prefixes
+        return _make_builder_image(name, image, prefixes, env, progress)
+
+
+def _make_builder_image(
+    name: str,
+    image: str,
+    prefixes: dict[str, Path],
+    env: dict[str, str],
+    progress: Callable[[str], None],
+) -> tuple[str, dict[str, Path]]:
     if shutil.which("mmdebstrap") is None:
         raise StepFailed(
             "building the local builder image needs mmdebstrap: apt-get install mmdebstrap"
