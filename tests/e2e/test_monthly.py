@@ -314,3 +314,18 @@ def test_a_clone_with_only_a_post_release_tag_gets_advice_that_works(
     fresh.build(["fix: a"])
     advice = cli("plan", "--project", str(fresh.root)).err
     assert "tag the last release's commit as v0.3.12" in advice
+
+
+def test_a_repository_without_origin_is_told_before_semantic_release_runs(
+    tmp_path: Path, cli: Cli
+) -> None:
+    """semantic-release asks for origin's URL even without a push: with neither an origin nor
+    [tool.semantic_release.remote] url, the release stops first, exit 2, nothing made."""
+    repo = GitRepo.create(tmp_path / "p", version="0.4.0")
+    repo.build([("tag", "v0.4.0"), "fix: a"])
+    head = repo.git("rev-parse", "HEAD")
+    for extra in ((), ("--dry-run",)):
+        result = cli("release", "monthly", "--no-push", *extra, "--project", str(repo.root))
+        assert result.code == 2, result.err
+        assert "reads the remote 'origin' even without a push" in result.err
+    assert repo.git("rev-parse", "HEAD") == head and repo.git("tag", "--list", "v0.4.1") == ""

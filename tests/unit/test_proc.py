@@ -280,3 +280,14 @@ def test_a_build_copy_whose_owner_is_gone_is_removed_and_a_live_ones_kept(
     (live / OWNER_FILE).write_text(str(os.getpid()))
     assert remove_stale_copies() == [dead]
     assert not dead.exists() and live.exists() and other.exists()
+
+
+def test_a_word_longer_than_a_line_keeps_its_start_and_end_in_an_error() -> None:
+    from wheeltrain.cli import one_line
+
+    path = "/tmp/" + "q" * 400 + "/pyproject.toml"
+    line = one_line(f"cannot read {path}: too long")
+    assert line.startswith("cannot read /tmp/qqq") and line.endswith("q/pyproject.toml: too long")
+    assert len(line) < 200 and "…" in line
+    short = "/tmp/pytest-of-root/demo/dist/mooncake_transfer_engine-0.4.0-cp312-cp312-manylinux_2_28_x86_64.whl"
+    assert one_line(f"no {short}") == f"no {short}"  # a real path stays whole

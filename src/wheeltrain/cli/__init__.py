@@ -262,7 +262,12 @@ def one_line(message: str) -> str:
 
     text = redact(message).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
     text = _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
+    # a word longer than a line (a 300-character path, a URL) keeps its start and its end
+    text = _LONG_WORD.sub(lambda m: f"{m[0][:100]}…{m[0][-60:]}", text)
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+_LONG_WORD = re.compile(r"\S{201,}")
 
 
 def console_main() -> None:

@@ -285,6 +285,14 @@ def preflight(
             + "), so semantic-release would release nothing: check out the release branch or "
             "add a group for it"
         )
+    if follows and not push and settings.remote_url is None and git.remote_url("origin") is None:
+        # semantic-release asks for origin's URL (its changelog links) even when nothing is
+        # pushed: a missing one would fail inside it, after the plan
+        raise ConfigError(
+            "semantic-release reads the remote 'origin' even without a push, and this "
+            "repository has none: add it (git remote add origin URL), or set "
+            "[tool.semantic_release.remote] url"
+        )
     if push and plan.next_tag is not None:
         blocked = origin_blocks(
             git, remote, branch, [f"refs/tags/{plan.next_tag}"], parent=git.head()
