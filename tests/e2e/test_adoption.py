@@ -5,12 +5,12 @@ configuration from the default branch and the source, project file and version f
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.support.cli import Cli
+from tests.support.gitrepo import commit_files, git_in
 from tests.support.projects import PSR_TABLES
 
 OLD_PROJECT = """\
@@ -40,30 +40,16 @@ smoke = "python -c 'import olddemo; print(olddemo.ANSWER)'"
 """
 
 
-def _git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
-    ).stdout.strip()
-
-
-def _commit(root: Path, message: str, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", message)
-
-
 @pytest.fixture
 def moved(tmp_path: Path) -> Path:
     """v0.1.0 with the package in pkg/, no wheeltrain; then the layout moved to the root,
     v0.2.0, and wheeltrain was adopted on main."""
     root = tmp_path / "olddemo"
     root.mkdir()
-    _git(root, "init", "-q", "-b", "main")
-    _git(root, "config", "user.email", "t@example.com")
-    _git(root, "config", "user.name", "T")
-    _commit(
+    git_in(root, "init", "-q", "-b", "main")
+    git_in(root, "config", "user.email", "t@example.com")
+    git_in(root, "config", "user.name", "T")
+    commit_files(
         root,
         "feat: the first release",
         {
@@ -71,16 +57,16 @@ def moved(tmp_path: Path) -> Path:
             "pkg/olddemo/__init__.py": "ANSWER = 1\n",
         },
     )
-    _git(root, "tag", "-a", "v0.1.0", "-m", "v0.1.0")
-    _git(root, "mv", "pkg/pyproject.toml", "pyproject.toml")
-    _git(root, "mv", "pkg/olddemo", "olddemo")
-    _commit(
+    git_in(root, "tag", "-a", "v0.1.0", "-m", "v0.1.0")
+    git_in(root, "mv", "pkg/pyproject.toml", "pyproject.toml")
+    git_in(root, "mv", "pkg/olddemo", "olddemo")
+    commit_files(
         root,
         "refactor!: the package moved to the root",
         {"pyproject.toml": OLD_PROJECT.format(version="0.2.0")},
     )
-    _git(root, "tag", "-a", "v0.2.0", "-m", "v0.2.0")
-    _commit(
+    git_in(root, "tag", "-a", "v0.2.0", "-m", "v0.2.0")
+    commit_files(
         root,
         "chore: adopt wheeltrain",
         {
@@ -100,9 +86,9 @@ def test_a_hotfix_of_a_line_cut_before_adoption_and_before_the_layout_moved(
     project = ("--project", str(moved))
     started = cli("hotfix", "start", "--base", "0.1.0", "--switch", *project)
     assert started.code == 0, started.err
-    assert _git(moved, "rev-parse", "--abbrev-ref", "HEAD") == "hotfix/v0.1.0"
+    assert git_in(moved, "rev-parse", "--abbrev-ref", "HEAD") == "hotfix/v0.1.0"
     assert not (moved / "pyproject.toml").exists()  # the tag's own layout, nothing carried
-    _commit(moved, "fix: the old line's answer", {"pkg/olddemo/__init__.py": "ANSWER = 2\n"})
+    commit_files(moved, "fix: the old line's answer", {"pkg/olddemo/__init__.py": "ANSWER = 2\n"})
 
     plan = cli("hotfix", "plan", "--base", "0.1.0", "--json", *project)
     assert plan.code == 0, plan.err
@@ -116,10 +102,10 @@ def test_a_hotfix_of_a_line_cut_before_adoption_and_before_the_layout_moved(
         *project,
     )  # fmt: skip
     assert released.code == 0, released.err
-    assert _git(moved, "tag", "--points-at", "HEAD") == "v0.1.0.post1"
+    assert git_in(moved, "tag", "--points-at", "HEAD") == "v0.1.0.post1"
     assert 'version = "0.1.0.post1"' in (moved / "pkg/pyproject.toml").read_text()
     assert "0.1.0.post1" in (moved / "CHANGELOG.md").read_text()
-    changed = _git(moved, "show", "--name-only", "--format=", "HEAD").split()
+    changed = git_in(moved, "show", "--name-only", "--format=", "HEAD").split()
     assert sorted(changed) == ["CHANGELOG.md", "pkg/pyproject.toml"]
 
     check = cli("current", "--check", *project)
@@ -127,7 +113,7 @@ def test_a_hotfix_of_a_line_cut_before_adoption_and_before_the_layout_moved(
     assert "in agreement" in check.out
 
     # back on main, the documented flow's state is one current --check accepts
-    _git(moved, "switch", "-q", "main")
+    git_in(moved, "switch", "-q", "main")
     assert cli("current", "--check", *project).code == 0
 
 
@@ -136,7 +122,7 @@ def test_a_backfill_of_a_tag_cut_before_adoption_builds_its_own_layout(
     moved: Path, cli: Cli, tmp_path: Path
 ) -> None:
     project = ("--project", str(moved))
-    _git(moved, "checkout", "-q", "--detach", "refs/tags/v0.1.0")
+    git_in(moved, "checkout", "-q", "--detach", "refs/tags/v0.1.0")
     check = cli("current", "--check", "--json", *project)
     assert check.code == 0, check.err
     assert check.json()["version"] == "0.1.0"

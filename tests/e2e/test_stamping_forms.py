@@ -4,10 +4,10 @@ table, through a monthly release (semantic-release's cut) and a hotfix (wheeltra
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from tests.support.cli import Cli
+from tests.support.gitrepo import git_in
 
 PYPROJECT = """\
 project.name = "forms"
@@ -35,18 +35,12 @@ import-name = "forms"
 EXTRA = '"version" = \'0.4.0\'\nmeta = { release = { version = "0.4.0" }, other = 1 }\n'
 
 
-def _git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
-    ).stdout.strip()
-
-
 def _stamped(root: Path, version: str) -> None:
     assert f'project.version = "{version}"  # the release' in (root / "pyproject.toml").read_text()
     assert (root / "extra.toml").read_text() == (
         f'"version" = "{version}"\nmeta = {{ release = {{ version = "{version}" }}, other = 1 }}\n'
     )
-    assert _git(root, "tag", "--points-at", "HEAD") == f"v{version}"
+    assert git_in(root, "tag", "--points-at", "HEAD") == f"v{version}"
 
 
 def test_three_forms_of_a_toml_version_release_monthly_and_as_a_hotfix(
@@ -54,20 +48,20 @@ def test_three_forms_of_a_toml_version_release_monthly_and_as_a_hotfix(
 ) -> None:
     root = tmp_path / "forms"
     root.mkdir()
-    _git(root, "init", "-q", "-b", "main")
-    _git(root, "config", "user.email", "t@example.com")
-    _git(root, "config", "user.name", "T")
-    _git(tmp_path, "init", "-q", "--bare", "origin.git")
-    _git(root, "remote", "add", "origin", str(tmp_path / "origin.git"))
+    git_in(root, "init", "-q", "-b", "main")
+    git_in(root, "config", "user.email", "t@example.com")
+    git_in(root, "config", "user.name", "T")
+    git_in(tmp_path, "init", "-q", "--bare", "origin.git")
+    git_in(root, "remote", "add", "origin", str(tmp_path / "origin.git"))
     (root / "pyproject.toml").write_text(PYPROJECT)
     (root / "extra.toml").write_text(EXTRA)
     (root / "CHANGELOG.md").write_text("# Changelog\n\n<!-- version list -->\n")
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", "chore: start")
-    _git(root, "tag", "-a", "v0.4.0", "-m", "v0.4.0")
+    git_in(root, "add", "-A")
+    git_in(root, "commit", "-q", "-m", "chore: start")
+    git_in(root, "tag", "-a", "v0.4.0", "-m", "v0.4.0")
     (root / "a.txt").write_text("a\n")
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", "fix: a")
+    git_in(root, "add", "-A")
+    git_in(root, "commit", "-q", "-m", "fix: a")
     project = ("--project", str(root))
 
     monthly = cli("release", "monthly", "--no-push", *project)
@@ -76,8 +70,8 @@ def test_three_forms_of_a_toml_version_release_monthly_and_as_a_hotfix(
 
     assert cli("hotfix", "start", "--base", "0.4.1", "--switch", *project).code == 0
     (root / "b.txt").write_text("b\n")
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", "fix: b")
+    git_in(root, "add", "-A")
+    git_in(root, "commit", "-q", "-m", "fix: b")
     hotfix = cli(
         "hotfix", "release", "--base", "0.4.1", "--description", "B.", "--no-push", *project
     )

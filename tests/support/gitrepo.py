@@ -157,3 +157,21 @@ def released_repo(root: Path, *, name: str = "demo", version: str = "0.3.9") -> 
     repo.commit("chore: changelog", files={"CHANGELOG.md": files["CHANGELOG.md"]})
     repo.tag(f"v{version}")
     return repo
+
+
+def git_in(root: Path, *args: str) -> str:
+    """``git -C root ARGS``: its output, stripped; a failure fails the test."""
+    import subprocess
+
+    return subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def commit_files(root: Path, message: str, files: dict[str, str]) -> None:
+    """Write ``files`` (path -> text) under ``root`` and commit everything as ``message``."""
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    git_in(root, "add", "-A")
+    git_in(root, "commit", "-q", "-m", message)

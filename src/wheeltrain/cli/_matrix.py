@@ -203,7 +203,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         version,
         out,
         sdist=args.sdist,
-        builder_name=args.builder,
+        builder=args.builder,
         test=args.test,
         submodules=config.submodules,
         progress=lambda line: None if args.json else print(line, file=sys.stderr, flush=True),

@@ -6,8 +6,8 @@ no adapter: it asks this stage, then calls the stage that does the work."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from wheeltrain.adapters.files import write_atomic
 from wheeltrain.adapters.git import Git
@@ -121,25 +121,10 @@ def build_variant(
     targets: Sequence[BuildTarget],
     version: str,
     out: Path,
-    *,
-    sdist: bool = False,
-    progress: Callable[[str], None] = lambda _: None,
-    builder_name: str | None = None,
-    test: bool = False,
-    submodules: bool = False,
+    **options: Any,
 ) -> BuildReport:
-    """One variant's builds into ``out`` (what this machine cannot build is reported)."""
+    """One variant's builds into ``out`` (``adapters.builder.build_variant``: what this
+    machine cannot build is reported)."""
     from wheeltrain.adapters import builder
 
-    return builder.build_variant(
-        project_root,
-        variant,
-        targets,
-        version,
-        out,
-        sdist=sdist,
-        progress=progress,
-        builder=builder_name,
-        test=test,
-        submodules=submodules,
-    )
+    return builder.build_variant(project_root, variant, targets, version, out, **options)
