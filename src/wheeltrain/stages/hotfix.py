@@ -12,15 +12,15 @@ from typing import Any
 from packaging.version import Version
 
 from wheeltrain.adapters import stamp
-from wheeltrain.adapters.files import write_atomic
 from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.project import Project, load_project
 from wheeltrain.core.changelog import insert_section
 from wheeltrain.core.hotfix import HotfixPlan, changelog_section, hotfix_branch, plan_hotfix
 from wheeltrain.core.tags import line_tags, release_tags, tag_name
 from wheeltrain.core.versioning import in_line, validate_for_release
-from wheeltrain.errors import ConfigError, StepFailed, UsageError
+from wheeltrain.errors import ConfigError, StepFailed
 from wheeltrain.stages.common import cut_at, origin_blocks, require_remote
+from wheeltrain.stages.cut import cut_release
 
 __all__ = [
     "HotfixResult",
@@ -176,24 +176,23 @@ def release(
         if blocked:
             raise StepFailed(f"{blocked}: nothing was made; pull, then run the hotfix again")
     settings = project.settings
-    places = settings.locations
-    stamp.check_locations(git.root, places)
-    changelog_path, flag = settings.changelog_file, settings.insertion_flag
+    stamp.check_locations(git.root, settings.locations)
     date = (today or datetime.datetime.now(datetime.timezone.utc).date()).isoformat()
+    target = git.root / settings.changelog_file
     try:
-        written = stamp.stamp(git.root, places, plan.version)
-        target = git.root / changelog_path
         old = target.read_text(encoding="utf-8") if target.exists() else None
-        write_atomic(target, insert_section(old, changelog_section(plan, date), flag))
-        files = sorted({str(p.relative_to(git.root)) for p in [*written, target]})
-        git.add(files)
-        git.commit(f"{settings.release_message(plan.version)}\n\n{plan.notes}")
-        git.tag_annotated(plan.tag, f"{plan.tag}\n\n{plan.notes}")
-        git.create_branch(plan.tracking_branch, "HEAD")
-    except (StepFailed, UsageError, OSError) as exc:  # UsageError: ConfigError too
-        _undo(git, before, plan)
-        kind = ConfigError if isinstance(exc, UsageError) else StepFailed
-        raise kind(f"hotfix {plan.version} stopped, nothing was kept: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {settings.changelog_file}: {exc}") from None
+    files = cut_release(
+        git,
+        settings,
+        version=plan.version,
+        tag=plan.tag,
+        changelog=insert_section(old, changelog_section(plan, date), settings.insertion_flag),
+        notes=plan.notes,
+        branch=plan.tracking_branch,
+        what="hotfix",
+    )
     head = git.head()
     if push:
         git.push_atomic(
@@ -205,14 +204,6 @@ def release(
             ],
         )
     return HotfixResult(plan, head, tuple(files), pushed=push)
-
-
-def _undo(git: Git, before: str, plan: HotfixPlan) -> None:
-    if git.rev_parse(f"refs/heads/{plan.tracking_branch}") is not None:
-        git.delete_branch(plan.tracking_branch)
-    if git.rev_parse(f"refs/tags/{plan.tag}") is not None:
-        git.delete_tag(plan.tag)
-    git.reset_hard(before)
 
 
 @dataclass(frozen=True)

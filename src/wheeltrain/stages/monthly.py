@@ -18,6 +18,7 @@ from wheeltrain.core.tags import Cut, ReleaseTag, line_tags, release_tags, tag_n
 from wheeltrain.core.versioning import BumpLevel
 from wheeltrain.errors import ConfigError, StepFailed, UsageError
 from wheeltrain.stages.common import cut_at, origin_blocks, release_history, require_remote
+from wheeltrain.stages.cut import cut_release, undo_cut
 
 if TYPE_CHECKING:
     import datetime
@@ -336,7 +337,7 @@ def release(
     # what only a release needs is imported here: `plan` is a fast command
     import datetime
 
-    from wheeltrain.adapters import semrel, stamp
+    from wheeltrain.adapters import semrel
 
     git = Git.discover(root)
     project = load_project(git.root)
@@ -356,7 +357,7 @@ def release(
             if blocked:
                 # the earlier cut can never be pushed: take it back, so a run after the pull
                 # plans again from what origin has
-                _undo(git, _parent(git))
+                undo_cut(git, _parent(git))
                 raise StepFailed(
                     f"the release {cut.tag} cut by an earlier run cannot be pushed: {blocked}; "
                     "its commit and tag were removed here: pull, then run the release again"
@@ -386,26 +387,23 @@ def release(
     templated = template_installed(git.root, settings) and (git.root / ".git").is_dir()
     before = git.head()
     prepared = git.root / PREPARED_CHANGELOG
-    try:
-        if follows:
+    if not follows:  # wheeltrain's own cut: the one every release it makes goes through
+        cut_release(
+            git, settings, version=plan.next_version, tag=plan.next_tag, changelog=text,
+            notes=plan.notes,
+        )  # fmt: skip
+    else:
+        try:
             if templated:
                 prepared.parent.mkdir(parents=True, exist_ok=True)
                 write_atomic(prepared, text)
             semrel.stamp_and_tag(git.root, plan.level if plan.forced else None)
-        else:
-            written = stamp.stamp(git.root, settings.locations, plan.next_version)
-            target = git.root / settings.changelog_file
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(target, text)
-            git.add(sorted({str(p.relative_to(git.root)) for p in [*written, target]}))
-            git.commit(f"{settings.release_message(plan.next_version)}\n\n{plan.notes}")
-            git.tag_annotated(plan.next_tag, f"{plan.next_tag}\n\n{plan.notes}")
-    except (StepFailed, UsageError, OSError) as exc:  # UsageError: ConfigError too
-        _undo(git, before)
-        kind = ConfigError if isinstance(exc, UsageError) else StepFailed
-        raise kind(f"release {plan.next_version} stopped, nothing was kept: {exc}") from None
-    finally:
-        prepared.unlink(missing_ok=True)
+        except (StepFailed, UsageError, OSError) as exc:  # UsageError: ConfigError too
+            undo_cut(git, before, tag=plan.next_tag)
+            kind = ConfigError if isinstance(exc, UsageError) else StepFailed
+            raise kind(f"release {plan.next_version} stopped, nothing was kept: {exc}") from None
+        finally:
+            prepared.unlink(missing_ok=True)
     problems = _disagreements(git, plan)
     if templated or not follows:
         try:
@@ -415,7 +413,7 @@ def release(
         if written_text.rstrip("\n") != text.rstrip("\n"):
             problems.append(f"{settings.changelog_file} is not the planned changelog")
     if problems:
-        _undo(git, before)
+        undo_cut(git, before, tag=plan.next_tag)
         who = "semantic-release and the plan" if follows else "the release and the plan"
         raise StepFailed(
             f"{who} disagree (" + "; ".join(problems) + "): "
@@ -460,13 +458,3 @@ def _parent(git: Git) -> str:
     if sha is None:
         raise StepFailed("the release commit has no parent: remove it by hand")
     return sha
-
-
-def _undo(git: Git, before: str) -> None:
-    """Back to ``before``: tags on commits made since, the commits, and stamped files."""
-    head = git.rev_parse("HEAD")
-    if head != before:
-        for tag in git.tags():
-            if tag.sha == head:
-                git.delete_tag(tag.name)
-    git.reset_hard(before)
