@@ -171,32 +171,27 @@ def cmd_release(args: argparse.Namespace) -> int:
     if not args.description.strip():
         raise UsageError("--description is empty: say in a sentence what the hotfix fixes")
     root = Path(args.project)
-    cut = hotfix_release.find_cut(root, args.base)
-    if cut is not None and _post(args.post) in (None, cut.post) and not args.dry_run:
-        head = hotfix_release.finish(root, cut, push=not args.no_push, remote=args.remote)
-        where = "pushed" if not args.no_push else "not pushed (--no-push)"
+    done = (
+        None
+        if args.dry_run
+        else hotfix_release.resume(
+            root, args.base, post=_post(args.post), push=not args.no_push, remote=args.remote
+        )
+    )
+    if done is not None:  # an earlier run cut this hotfix at HEAD: finished here
+        cut = done.cut
+        where = "pushed" if done.pushed else "not pushed (--no-push)"
         emit(
             args,
             f"{cut.version} was cut before (tag {cut.tag} at HEAD): finished it, {where}",
-            {
-                "dry_run": False,
-                "resumed": True,
-                "version": cut.version,
-                "tag": cut.tag,
-                "tracking_branch": cut.tracking_branch,
-                "commit": head,
-                "pushed": not args.no_push,
-            },
+            done.as_dict(),
         )
         return 0
     plan = _plan(args)
     if args.dry_run:
-        from wheeltrain.stages import edge
-
-        subject = edge.project(Path(args.project)).settings.release_message(plan.version)
         emit(
             args,
-            render(plan) + f"\n\ndry run: would commit `{subject}`, tag "
+            render(plan) + f"\n\ndry run: would commit `{plan.subject}`, tag "
             f"{plan.tag} and create {plan.tracking_branch}",
             {"dry_run": True, "plan": plan.as_dict()},
             _outputs(plan.version, plan.tag, plan.tracking_branch, plan.notes),

@@ -64,6 +64,8 @@ class HotfixPlan:
     #: Where the release configuration came from when the line predates it (core.adoption):
     #: the default branch, and where the version lives in this tree; empty otherwise.
     configuration: str = ""
+    #: The release commit's subject, from ``commit_message``.
+    subject: str = ""
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -24,10 +24,12 @@ from wheeltrain.stages.cut import cut_release
 
 __all__ = [
     "HotfixResult",
+    "Resumed",
     "find_cut",
     "finish",
     "make_plan",
     "release",
+    "resume",
     "start",
 ]
 
@@ -66,7 +68,11 @@ def make_plan(
         allow_features=allow_features,
         repo_url=project.repo_url,
     )
-    return dataclasses.replace(plan, configuration=configuration_source(project))
+    return dataclasses.replace(
+        plan,
+        configuration=configuration_source(project),
+        subject=project.settings.release_message(plan.version),
+    )
 
 
 def configuration_source(project: Project) -> str:
@@ -214,6 +220,37 @@ class Cut:
     post: int
     tag: str
     tracking_branch: str
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """What a run finished of an earlier run's cut."""
+
+    cut: Cut
+    commit: str
+    pushed: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "dry_run": False,
+            "resumed": True,
+            "version": self.cut.version,
+            "tag": self.cut.tag,
+            "tracking_branch": self.cut.tracking_branch,
+            "commit": self.commit,
+            "pushed": self.pushed,
+        }
+
+
+def resume(
+    root: Path, base: str, *, post: int | None, push: bool, remote: str = "origin"
+) -> Resumed | None:
+    """Finish what an earlier run of this hotfix cut at HEAD (the tracking branch, then the
+    push); None when HEAD holds no cut of the line, or another post number is asked for."""
+    cut = find_cut(root, base)
+    if cut is None or post not in (None, cut.post):
+        return None
+    return Resumed(cut, finish(root, cut, push=push, remote=remote), push)
 
 
 def find_cut(root: Path, base: str) -> Cut | None:
