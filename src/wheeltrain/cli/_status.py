@@ -10,7 +10,7 @@ from typing import Any
 from wheeltrain.cli._matrix import load_config
 from wheeltrain.cli._output import emit, seconds, timeout
 from wheeltrain.core.text import fold
-from wheeltrain.errors import IndexUnusable, StepFailed, UsageError
+from wheeltrain.errors import StepFailed, UsageError
 from wheeltrain.stages import edge
 
 
@@ -178,9 +178,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_yank(args: argparse.Namespace) -> int:
-    from packaging.utils import canonicalize_name
-
-    from wheeltrain.stages.status import manage_page, watch_yank, yank_states
+    from wheeltrain.stages.status import prepare_yank, watch_yank
 
     reason = args.reason.strip()
     if not reason or "\n" in reason or "\r" in reason or len(reason) > 500:
@@ -190,19 +188,8 @@ def cmd_yank(args: argparse.Namespace) -> int:
     version = _version(args.version)
     config = load_config(edge.project(Path(args.project)))
     client = _client(args)
-    names = sorted({str(canonicalize_name(v.distribution)) for v in config.variants})
-    try:
-        first = yank_states(client, names, version)
-    except IndexUnusable as exc:
-        raise UsageError(str(exc)) from None
-    released = [s.distribution for s in first if s.files]
-    if not released:
-        raise UsageError(
-            f"{client.where} has no files of {version} for any variant: check the version "
-            "(`wheeltrain status` lists what there is)"
-        )
-    index_url = client.index_url
-    pages = {name: manage_page(index_url, name, str(version)) for name in released}
+    request = prepare_yank(client, config, version)
+    first, pages, released = request.states, request.pages, request.released
     lines = fold(
         f"yank {version} by hand: the index has no API for it. For each distribution, open "
         "the page, choose Yank and paste the reason:"

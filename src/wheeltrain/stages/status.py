@@ -14,7 +14,7 @@ from wheeltrain.adapters.index import IndexClient, IndexFile
 from wheeltrain.core.config import TrainConfig
 from wheeltrain.errors import IndexUnusable, UsageError
 
-__all__ = ["YankState", "listing", "manage_page", "watch_yank"]
+__all__ = ["YankRequest", "YankState", "listing", "manage_page", "prepare_yank", "watch_yank"]
 
 
 def listing(client: IndexClient, config: TrainConfig) -> dict[str, list[IndexFile]]:
@@ -59,6 +59,38 @@ def yank_states(client: IndexClient, names: list[str], version: Version) -> list
         files = client.files(name, str(version)) or []
         out.append(YankState(name, len(files), tuple(f.filename for f in files if not f.yanked)))
     return out
+
+
+class YankRequest(NamedTuple):
+    """What a maintainer yanks by hand: each released distribution of the version, its file
+    count and the page to yank it on (None: the index's own interface)."""
+
+    version: Version
+    where: str
+    states: list[YankState]
+    pages: dict[str, str | None]
+
+    @property
+    def released(self) -> list[str]:
+        return [s.distribution for s in self.states if s.files]
+
+
+def prepare_yank(client: IndexClient, config: TrainConfig, version: Version) -> YankRequest:
+    """The yank of ``version``: what the index has of each variant's distribution. An index
+    that does not answer, or has none of it, is bad input (exit 2): nothing to yank there."""
+    names = sorted({str(canonicalize_name(v.distribution)) for v in config.variants})
+    try:
+        states = yank_states(client, names, version)
+    except IndexUnusable as exc:
+        raise UsageError(str(exc)) from None
+    released = [s.distribution for s in states if s.files]
+    if not released:
+        raise UsageError(
+            f"{client.where} has no files of {version} for any variant: check the version "
+            "(`wheeltrain status` lists what there is)"
+        )
+    pages = {name: manage_page(client.index_url, name, str(version)) for name in released}
+    return YankRequest(version, client.where, states, pages)
 
 
 def watch_yank(
