@@ -90,15 +90,20 @@ def _has_table(data: dict[str, Any] | None) -> bool:
     return isinstance(tool, dict) and isinstance(tool.get("wheeltrain"), dict)
 
 
-def load_project(root: StrPath) -> Project:
+def load_project(root: StrPath, *, adopted: bool = True) -> Project:
+    """The project at ``root``. With ``adopted`` (every command that releases, builds or
+    checks a line), a tree cut before wheeltrain's adoption takes the default branch's
+    configuration (``_from_default_branch``); without it (the monthly plan and the changelog,
+    which describe the tree's own history, and run on every push) the tree is read as it is,
+    with no git process."""
     folder = os.fspath(root)
     # os.path, not pathlib: a fast command (plan) never imports pathlib
     path = "pyproject.toml" if folder in ("", ".") else os.path.join(folder, "pyproject.toml")  # noqa: PTH118
     here = read_toml(path) if os.path.isfile(path) else None  # noqa: PTH113
-    if not _has_table(here):
-        adopted = _from_default_branch(folder, here)
-        if adopted is not None:
-            return adopted
+    if adopted and not _has_table(here):
+        found = _from_default_branch(folder, here)
+        if found is not None:
+            return found
     data = here if here is not None else read_toml(path)  # read_toml says what is missing
     project = data.get("project")
     if not isinstance(project, dict):

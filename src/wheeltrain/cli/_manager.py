@@ -259,7 +259,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_changelog(args: argparse.Namespace) -> int:
     root = _root(args)
-    project = edge.project(root)
+    project = edge.project(root, adopted=False)  # the tree's own history, as it is
     git = edge.repository(root)
     if git.rev_parse(args.ref) is None:
         raise UsageError(f"--ref {args.ref!r} is not a commit in this repository")

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 
 from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.project import Project, load_project
-from wheeltrain.core.config import TrainConfig
 from wheeltrain.core.settings import ReleaseSettings
 from wheeltrain.core.tags import Cut, ReleaseTag, cut_at_head, release_tags
 from wheeltrain.errors import ConfigError
 
 if TYPE_CHECKING:
     from wheeltrain.adapters.git import StrPath
+    from wheeltrain.core.config import TrainConfig  # `plan` never loads the config parser
 
 __all__ = ["cut_at", "origin_blocks", "release_history"]
 
@@ -25,7 +25,7 @@ def release_history(
     """The project, its repository, every tag's commit and the release tags, for a plan
     (``needs``: what the plan is, for the error) that reads the history: a repository with no
     commits, or a shallow clone, is refused with what to do."""
-    project = load_project(root)
+    project = load_project(root, adopted=False)  # the tree's own history: read as it is
     git, tags = Git.discover_with_tags(root)
     if not git.has_commits():
         raise ConfigError(f"{git.root} has no commits yet: commit something first")

@@ -41,10 +41,10 @@ __all__ = [
 ]
 
 
-def project(root: StrPath) -> Project:
+def project(root: StrPath, *, adopted: bool = True) -> Project:
     """The project at ``root``: ``pyproject.toml`` read once (a tree cut before adoption takes
-    the default branch's configuration, see ``core.adoption``)."""
-    return load_project(root)
+    the default branch's configuration, see ``core.adoption``, unless ``adopted`` is False)."""
+    return load_project(root, adopted=adopted)
 
 
 def index(

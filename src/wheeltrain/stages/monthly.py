@@ -18,7 +18,6 @@ from wheeltrain.core.tags import Cut, ReleaseTag, line_tags, release_tags, tag_n
 from wheeltrain.core.versioning import BumpLevel
 from wheeltrain.errors import ConfigError, StepFailed, UsageError
 from wheeltrain.stages.common import cut_at, origin_blocks, release_history, require_remote
-from wheeltrain.stages.cut import cut_release, undo_cut
 
 if TYPE_CHECKING:
     import datetime
@@ -338,6 +337,7 @@ def release(
     import datetime
 
     from wheeltrain.adapters import semrel
+    from wheeltrain.stages.cut import cut_release, undo_cut
 
     git = Git.discover(root)
     project = load_project(git.root)
