@@ -174,6 +174,13 @@ def test_a_project_workflow_with_a_templates_name_is_kept_byte_for_byte_and_name
     ), report["notes"]
     assert report["found"]["workflows a release tag starts"] == [".github/workflows/release.yaml"]
     assert report["found"]["workflows using a PyPI API token"] == [".github/workflows/release.yaml"]
+    # without --force wheeltrain's tag release is left out (the project's releases tags): no
+    # publisher is listed for a workflow file that does not exist
+    listed = cli("trusted-publishers", "--repository", "kvcache-ai/Mooncake", "--json",
+                 "--project", str(repo.root)).json()["publishers"]  # fmt: skip
+    assert {row["workflow"] for row in listed} == {
+        "monthly-release.yaml", "hotfix-release.yaml", "backfill.yaml", "nightly.yaml"
+    }  # fmt: skip
     # with --force wheeltrain's tag release is added under its own name, the project's kept
     forced = cli("init", "--no-lock", "--force", "--json", "--project", str(repo.root)).json()
     assert (flows / "release.yaml").read_bytes() == MOONCAKE_RELEASE.encode()

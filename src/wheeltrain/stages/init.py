@@ -613,15 +613,17 @@ def workflow_files(root: Path) -> dict[str, str]:
     template's name, or ``wheeltrain-<name>`` where the project keeps a workflow of its own
     under that name (init never replaces one)."""
     flows = root / ".github" / "workflows"
-    names = {}
+    planned, present = {}, {}
     for name in WORKFLOWS:
         own = flows / name
         renamed = flows / f"wheeltrain-{name}"
-        if renamed.is_file() or (own.is_file() and not _written_by_us(own)):
-            names[name] = renamed.name
-        else:
-            names[name] = name
-    return names
+        mine = renamed if renamed.is_file() or (own.is_file() and not _written_by_us(own)) else own
+        planned[name] = mine.name
+        if mine.is_file() and _written_by_us(mine):
+            present[name] = mine.name
+    # once init has run, exactly the files that exist (a tag release it left out because the
+    # project's own releases tags is no publisher); before, the names it will write
+    return present or planned
 
 
 def _written_by_us(path: Path) -> bool:
@@ -650,5 +652,6 @@ def trusted_publishers(
         }
         for dist, events in releases
         for workflow in WORKFLOWS
+        if files is None or workflow in files
         if workflow == "nightly.yaml" or any(e in events for e in WORKFLOW_EVENTS[workflow])
     ]
