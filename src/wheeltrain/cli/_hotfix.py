@@ -204,7 +204,7 @@ def cmd_release(args: argparse.Namespace) -> int:
     emit(
         args,
         f"released {plan.version}: commit {result.commit[:7]}, tag {plan.tag}, branch "
-        f"{plan.tracking_branch}, {where}\nwho receives it: {plan.audience}",
+        f"{plan.tracking_branch}, {where}\n" + "\n".join(fold(f"who receives it: {plan.audience}")),
         {"dry_run": False, "resumed": False, **result.as_dict()},
         _outputs(plan.version, plan.tag, plan.tracking_branch, plan.notes),
     )
