@@ -75,3 +75,17 @@ def test_credentials_never_survive_redaction(text: str, secret: str) -> None:
 def test_named_secrets_are_redacted() -> None:
     assert redact("the password is s3cr3t-value", ["s3cr3t-value"]) == "the password is ***"
     assert redact("short ab", ["ab"]) == "short ab"  # too short to be a secret worth hiding
+
+
+def test_a_short_credential_never_hides_part_of_an_ordinary_word() -> None:
+    """A password "wheelt" is hidden where it stands as a word (a command line, a header,
+    JSON), never inside "wheeltrain"."""
+    from wheeltrain.core.redact import environment_secrets, redact
+
+    secrets = environment_secrets({"TWINE_PASSWORD": "wheelt"})
+    assert redact("wheeltrain: error: the upload failed", secrets) == (
+        "wheeltrain: error: the upload failed"
+    )
+    assert redact('--password wheelt, "wheelt", p=wheelt', secrets) == (
+        '--password ***, "***", p=***'
+    )

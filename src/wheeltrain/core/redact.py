@@ -9,6 +9,7 @@ is and in the base64 forms HTTP basic authentication sends (which a server may e
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from collections.abc import Iterable, Mapping
 
@@ -56,9 +57,11 @@ def environment_secrets(env: Mapping[str, str]) -> list[str]:
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with URL credentials, tokens, auth headers, webhook paths and each of
     ``secrets`` (longest first) replaced by ``***``."""
-    for secret in sorted(set(secrets), key=len, reverse=True):
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
+    present = tuple(
+        sorted({s for s in secrets if len(s) >= 4 and s in text}, key=len, reverse=True)
+    )
+    if present:
+        text = _secrets_pattern(present).sub("***", text)
     # each pattern runs only where its literal part occurs (a changelog of 100,000 commits
     # passes here whole)
     if "://" in text:
@@ -71,6 +74,20 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     if "pypi-" in text:
         text = _PYPI_TOKEN.sub("pypi-***", text)
     return text
+
+
+@functools.lru_cache(maxsize=32)
+def _secrets_pattern(secrets: tuple[str, ...]) -> re.Pattern[str]:
+    """The secrets (longest first) as whole tokens: a secret's letter or digit at its edge
+    must not continue a longer word, so that a short password ("wheelt") never hides part of
+    an ordinary word ("wheeltrain"); a secret next to punctuation, a space or a quote (a
+    header, a command line, JSON) is always found."""
+    parts = []
+    for secret in secrets:
+        head = "(?<![A-Za-z0-9])" if secret[0].isalnum() else ""
+        tail = "(?![A-Za-z0-9])" if secret[-1].isalnum() else ""
+        parts.append(head + re.escape(secret) + tail)
+    return re.compile("|".join(parts))
 
 
 _GITHUB_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")
