@@ -84,7 +84,8 @@ def test_release_monthly_stamps_changelog_commits_and_tags(psr_repo: GitRepo, cl
     pushing = cli("release", "monthly", "--dry-run", "--project", str(psr_repo.root))
     assert pushing.code == 2 and "no remote named 'origin'" in pushing.err
     dry = cli("release", "monthly", "--dry-run", "--no-push", "--project", str(psr_repo.root))
-    assert dry.code == 0 and "would run `semantic-release version" in dry.out
+    assert dry.code == 0 and "would cut 0.4.0 (stamp, write the changelog" in dry.out
+    assert "once `semantic-release --noop version --print` agrees with the plan" in dry.out
     pyproject = psr_repo.root / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + "# an edit not committed\n")
     dirty = cli("release", "monthly", "--dry-run", "--no-push", "--project", str(psr_repo.root))
@@ -95,11 +96,12 @@ def test_release_monthly_stamps_changelog_commits_and_tags(psr_repo: GitRepo, cl
     assert result.code == 0, result.err
     data = result.json()
     assert (data["version"], data["tag"], data["pushed"]) == ("0.4.0", "v0.4.0", False)
+    assert data["proven_by"] == "semantic-release"
     assert psr_repo.log_subjects()[0] == "chore(release): 0.4.0"
     assert psr_repo.git("rev-parse", "v0.4.0^{commit}") == psr_repo.git("rev-parse", "HEAD")
     assert 'version = "0.4.0"' in (psr_repo.root / "pyproject.toml").read_text()
     changelog = (psr_repo.root / "CHANGELOG.md").read_text()
-    assert "## v0.4.0" in changelog and "Expert parallelism" in changelog
+    assert "## v0.4.0" in changelog and "- **ep:** expert parallelism" in changelog
     assert "<!-- version list -->" in changelog
     again = cli("plan", "--json", "--project", str(psr_repo.root)).json()
     assert again["release"] is False and again["last_tag"] == "v0.4.0"
@@ -276,10 +278,10 @@ def test_a_rerun_after_a_push_that_landed_changes_nothing(
 
 
 @pytest.mark.fault
-def test_a_hook_that_fails_inside_semantic_release_leaves_nothing_behind(
+def test_a_hook_that_refuses_the_release_commit_leaves_nothing_behind(
     psr_repo: GitRepo, cli: Cli
 ) -> None:
-    """semantic-release's commit is refused by the repository's pre-commit hook: the stamped
+    """The release commit is refused by the repository's pre-commit hook: the stamped
     files and the changelog are put back, no tag is left, and a re-run without the hook
     releases."""
     psr_repo.build(["fix: leak"])
@@ -316,16 +318,21 @@ def test_a_clone_with_only_a_post_release_tag_gets_advice_that_works(
     assert "tag the last release's commit as v0.3.12" in advice
 
 
-def test_a_repository_without_origin_is_told_before_semantic_release_runs(
+def test_a_repository_without_origin_is_released_and_says_semantic_release_did_not_check(
     tmp_path: Path, cli: Cli
 ) -> None:
-    """semantic-release asks for origin's URL even without a push: with neither an origin nor
-    [tool.semantic_release.remote] url, the release stops first, exit 2, nothing made."""
+    """semantic-release needs origin's URL even for ``--noop version --print``: with neither an
+    origin nor [tool.semantic_release.remote] url, wheeltrain still cuts the release (its cut
+    needs no remote) and says, in the dry run and in the result, that nothing proved the plan."""
     repo = GitRepo.create(tmp_path / "p", version="0.4.0")
     repo.build([("tag", "v0.4.0"), "fix: a"])
     head = repo.git("rev-parse", "HEAD")
-    for extra in ((), ("--dry-run",)):
-        result = cli("release", "monthly", "--no-push", *extra, "--project", str(repo.root))
-        assert result.code == 2, result.err
-        assert "reads the remote 'origin' even without a push" in result.err
-    assert repo.git("rev-parse", "HEAD") == head and repo.git("tag", "--list", "v0.4.1") == ""
+    tag = cli("plan", "--json", "--project", str(repo.root)).json()["next_tag"]
+    dry = cli("release", "monthly", "--no-push", "--dry-run", "--project", str(repo.root))
+    assert dry.code == 0, dry.err
+    assert "without semantic-release's check (no origin" in dry.out
+    assert repo.git("rev-parse", "HEAD") == head and repo.git("tag", "--list", tag) == ""
+    made = cli("release", "monthly", "--no-push", "--json", "--project", str(repo.root))
+    assert made.code == 0, made.err
+    assert (made.json()["tag"], made.json()["proven_by"]) == (tag, None)
+    assert repo.git("rev-parse", f"{tag}^{{commit}}") == repo.git("rev-parse", "HEAD")

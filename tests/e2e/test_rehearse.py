@@ -140,7 +140,9 @@ def test_rehearsing_a_git_repository_uses_a_clone_and_leaves_the_repository_alon
     assert report["history"] == "a clone of the project's repository"
     assert [r["version"] for r in report["releases"]] == ["0.3.10", "0.3.10.post1"]
     details = {(s["release"], s["stage"]): s["detail"] for s in report["stages"]}
-    assert details[("monthly", "stamp, changelog, tag")] == "semantic-release made release-0.3.10"
+    assert details[("monthly", "stamp, changelog, tag")] == (
+        "cut release-0.3.10, semantic-release agreeing"
+    )
     assert details[("hotfix", "stamp, changelog, tag")] == (
         "release-0.3.10.post1 and hotfix/release-0.3.10.post1"
     )

@@ -332,8 +332,9 @@ class Git:
         self._git("add", "--", *paths)
 
     def commit(self, message: str) -> None:
-        """Commit what is staged; the message goes through stdin, never a shell."""
-        self._git("commit", "-q", "--no-verify", "-F", "-", input_text=message)
+        """Commit what is staged through the repository's hooks (a hook that refuses is a
+        failed step); the message goes through stdin, never a shell."""
+        self._git("commit", "-q", "-F", "-", input_text=message)
 
     def tag_annotated(self, name: str, message: str) -> None:
         self._git("tag", "-a", name, "-F", "-", input_text=message)

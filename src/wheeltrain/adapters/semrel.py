@@ -11,7 +11,7 @@ from wheeltrain.core.redact import redact
 from wheeltrain.core.versioning import BumpLevel
 from wheeltrain.errors import StepFailed
 
-__all__ = ["error_lines", "stamp_and_tag"]
+__all__ = ["error_lines", "next_version"]
 
 _PSR = [sys.executable, "-m", "semantic_release"]
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -28,11 +28,16 @@ def error_lines(text: str, limit: int = 3) -> str:
     return redact(text)[:400] or "no message"
 
 
-def stamp_and_tag(root: Path, forced: BumpLevel | None) -> None:
-    """Stamp the version, update the changelog, commit and tag locally; push nothing."""
-    args = [*_PSR, "version", "--no-push", "--no-vcs-release", "--skip-build"]
+def next_version(root: Path, forced: BumpLevel | None) -> str:
+    """The version semantic-release would release at HEAD (``--noop version --print``, its
+    last line: the current version when it would release nothing). Nothing is changed."""
+    args = [*_PSR, "--noop", "version", "--print"]
     if forced is not None:
         args.append(f"--{forced.label}")
-    proc = run(args, cwd=root, check=False, timeout=1800, what="semantic-release version")
+    proc = run(
+        args, cwd=root, check=False, timeout=600, what="semantic-release --noop version --print"
+    )
     if proc.returncode != 0:
-        raise StepFailed(f"semantic-release version failed: {error_lines(proc.stderr)}")
+        raise StepFailed(f"semantic-release could not check the plan: {error_lines(proc.stderr)}")
+    lines = proc.stdout.strip().splitlines()
+    return lines[-1].strip() if lines else ""

@@ -36,10 +36,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = kinds.add_parser(
         "monthly",
         parents=[common],
-        help="stamp, changelog, commit and tag the monthly release with semantic-release",
-        description="Plan, run `semantic-release version` to stamp pyproject.toml, update "
-        "CHANGELOG.md, commit it (commit_message) and tag it; check that tag, file and plan "
-        "agree; then push the commit and tag atomically (unless --no-push).",
+        help="stamp, changelog, commit and tag the monthly release (semantic-release checks it)",
+        description="Plan; have `semantic-release --noop version --print` prove the plan where "
+        "it can see the base; stamp every version location, update CHANGELOG.md, commit it "
+        "(commit_message) and tag it; check that tag, files and plan agree; then push the commit "
+        "and tag atomically (unless --no-push). Anything that fails before the push is undone.",
     )
     p.add_argument("--level", choices=LEVELS, default="auto", help="force a level (default: auto)")
     p.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
@@ -181,12 +182,14 @@ def cmd_release_monthly(args: argparse.Namespace) -> int:
         checked = monthly.check_release(root, plan, push=not args.no_push, remote=args.remote)
         if plan.release:
             forced = "" if args.level == "auto" else f" --{args.level}"
-            how = (
-                f"run `semantic-release version --no-push --no-vcs-release --skip-build{forced}`"
-                if checked is not None and checked.engine == "semantic-release"
-                else f"cut {plan.next_version} itself (stamp, write the changelog, commit and "
-                "tag, as semantic-release would)"
-            )
+            how = f"cut {plan.next_version} (stamp, write the changelog, commit and tag)"
+            if checked is not None and checked.proof == "semantic-release":
+                how += (
+                    f" once `semantic-release --noop version --print{forced}` agrees with the "
+                    "plan"
+                )
+            elif checked is not None and checked.unproven:
+                how += f" without semantic-release's check ({checked.unproven})"
             text += f"\n\ndry run: would {how}, check {plan.next_tag}, " + (
                 "and stop (--no-push)" if args.no_push else f"then push it to {args.remote}"
             )
@@ -212,6 +215,8 @@ def cmd_release_monthly(args: argparse.Namespace) -> int:
         emit(args, render_plan(result.plan), {"dry_run": False, **result.as_dict()}, outputs)
         return 0
     where = "pushed" if result.pushed else "not pushed (--no-push)"
+    if result.proven_by:
+        where += f"; {result.proven_by} agreed with the plan"
     emit(
         args,
         f"released {result.version}: commit {str(result.commit)[:7]}, tag {result.tag}, {where}",

@@ -1,4 +1,4 @@
-"""The monthly release stage: plan from git, stamp and tag through semantic-release."""
+"""The monthly release stage: plan from git, proven by semantic-release, cut by wheeltrain."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from packaging.version import Version
 
-from wheeltrain.adapters.files import write_atomic
 from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.project import load_project
 from wheeltrain.core.changelog import insert_section
@@ -16,7 +15,7 @@ from wheeltrain.core.planning import MonthlyPlan, plan_monthly
 from wheeltrain.core.settings import ReleaseSettings
 from wheeltrain.core.tags import Cut, ReleaseTag, line_tags, release_tags, tag_name
 from wheeltrain.core.versioning import BumpLevel
-from wheeltrain.errors import ConfigError, StepFailed, UsageError
+from wheeltrain.errors import ConfigError, StepFailed
 from wheeltrain.stages.common import cut_at, origin_blocks, release_history, require_remote
 
 if TYPE_CHECKING:
@@ -211,6 +210,7 @@ class MonthlyResult(NamedTuple):
     commit: str | None
     pushed: bool
     resumed: bool = False
+    proven_by: str | None = None  # what checked the plan before the cut ("semantic-release")
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -220,23 +220,8 @@ class MonthlyResult(NamedTuple):
             "commit": self.commit,
             "pushed": self.pushed,
             "resumed": self.resumed,
+            "proven_by": self.proven_by,
         }
-
-
-#: Where ``release`` leaves the prepared changelog for the template ``init`` installs (inside
-#: ``.git``: never committed, and the template reads it relative to the repository root).
-PREPARED_CHANGELOG = ".git/wheeltrain/CHANGELOG.md"
-#: What marks the installed template as wheeltrain's (it reads the prepared changelog).
-TEMPLATE_MARK = PREPARED_CHANGELOG
-
-
-def template_installed(root: Path, settings: ReleaseSettings) -> bool:
-    """Whether semantic-release renders the changelog with wheeltrain's template."""
-    template = root / settings.template_dir / f"{settings.changelog_file}.j2"
-    try:
-        return TEMPLATE_MARK in template.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
 
 
 def changelog_text(root: Path, settings: ReleaseSettings, section: str) -> str:
@@ -251,10 +236,13 @@ def changelog_text(root: Path, settings: ReleaseSettings, section: str) -> str:
 
 @dataclass(frozen=True)
 class Preflight:
-    """What the run of a planned release will do, found by the checks the run makes first."""
+    """What the run of a planned release will do, found by the checks the run makes first.
+    wheeltrain cuts every release itself; ``proof`` names what checks the plan first
+    (semantic-release on a history it can see), ``unproven`` why nothing does."""
 
-    engine: str  # "semantic-release" or "wheeltrain" (its own cut, in the same shape)
     branch: str
+    proof: str | None
+    unproven: str | None = None
 
 
 def preflight(
@@ -262,7 +250,7 @@ def preflight(
 ) -> Preflight:
     """Every check a release makes before it changes anything, the same for ``--dry-run``:
     the remote (when pushing), the version locations, a clean tree, a branch checked out that
-    semantic-release releases from (when it cuts), and what origin would refuse."""
+    ``[tool.semantic_release.branches]`` releases from, and what origin would refuse."""
     from wheeltrain.adapters import stamp
     from wheeltrain.core.settings import release_group
 
@@ -276,22 +264,15 @@ def preflight(
     branch = git.current_branch()
     if branch is None:
         raise ConfigError("HEAD is detached: check out the release branch first")
-    # semantic-release spells pre-releases as SemVer does (0.4.0-rc.1): wheeltrain cuts them
-    follows = plan.base_reachable and not plan.stepped_over and plan.kind != "pre"
-    if follows and release_group(settings.branches, branch) is None:
+    # a history semantic-release reads as wheeltrain does: the base in the branch's history,
+    # no version stepped over, a final release (it spells pre-releases as SemVer does)
+    linear = plan.base_reachable and not plan.stepped_over and plan.kind != "pre"
+    if linear and release_group(settings.branches, branch) is None:
         raise ConfigError(
             f"the branch {branch!r} is in no [tool.semantic_release.branches] group ("
             + ", ".join(f"{n}: {p}" for n, p in settings.branches)
-            + "), so semantic-release would release nothing: check out the release branch or "
-            "add a group for it"
-        )
-    if follows and not push and settings.remote_url is None and git.remote_url("origin") is None:
-        # semantic-release asks for origin's URL (its changelog links) even when nothing is
-        # pushed: a missing one would fail inside it, after the plan
-        raise ConfigError(
-            "semantic-release reads the remote 'origin' even without a push, and this "
-            "repository has none: add it (git remote add origin URL), or set "
-            "[tool.semantic_release.remote] url"
+            + "), so the configuration releases nothing from it (semantic-release would "
+            "release nothing either): check out the release branch or add a group for it"
         )
     if push and plan.next_tag is not None:
         blocked = origin_blocks(
@@ -299,7 +280,19 @@ def preflight(
         )
         if blocked:
             raise StepFailed(f"{blocked}: nothing was made; pull, then run the release again")
-    return Preflight("semantic-release" if follows else "wheeltrain", branch)
+    if not linear:
+        why = (
+            "a pre-release (semantic-release spells them as SemVer does)"
+            if plan.kind == "pre"
+            else "a base semantic-release cannot see from this branch"
+        )
+        return Preflight(branch, None, why)
+    if settings.remote_url is None and git.remote_url("origin") is None:
+        # semantic-release reads origin's URL even for --noop --print
+        return Preflight(
+            branch, None, "no origin and no [tool.semantic_release.remote] url for semantic-release"
+        )
+    return Preflight(branch, "semantic-release")
 
 
 def check_release(root: Path, plan: MonthlyPlan, *, push: bool, remote: str) -> Preflight | None:
@@ -325,12 +318,11 @@ def release(
     """Execute ``plan``: stamp, write the changelog, commit and tag exactly the planned
     release, check it, then push atomically.
 
-    semantic-release cuts the release when it can see the plan's base (its own history rule);
-    its changelog is rendered by wheeltrain's template from the plan's notes. When the base sits
-    on a release branch, semantic-release cannot follow the plan, so wheeltrain cuts the
-    release itself in the same shape (files, changelog, commit message, tag). Whatever goes
-    wrong locally is undone: the work tree, the commit and the tag are as before, nothing is
-    pushed.
+    wheeltrain cuts every release itself (:func:`wheeltrain.stages.cut.cut_release`, the one
+    cut of monthly, pre-, hot-fix and rehearsal releases), after semantic-release has proven
+    the plan where it can see the plan's base: the version it would release at HEAD must be the
+    plan's, or nothing is made. Whatever goes wrong locally is undone: the work tree, the
+    commit and the tag are as before, nothing is pushed.
     """
 
     # what only a release needs is imported here: `plan` is a fast command
@@ -383,46 +375,41 @@ def release(
     date = (today or datetime.datetime.now(datetime.timezone.utc).date()).isoformat()
     section = f"## {plan.next_tag} ({date})\n\n{plan.body}"
     text = changelog_text(git.root, settings, section)
-    follows = checked.engine == "semantic-release"
-    templated = template_installed(git.root, settings) and (git.root / ".git").is_dir()
     before = git.head()
-    prepared = git.root / PREPARED_CHANGELOG
-    if not follows:  # wheeltrain's own cut: the one every release it makes goes through
-        cut_release(
-            git, settings, version=plan.next_version, tag=plan.next_tag, changelog=text,
-            notes=plan.notes,
-        )  # fmt: skip
-    else:
-        try:
-            if templated:
-                prepared.parent.mkdir(parents=True, exist_ok=True)
-                write_atomic(prepared, text)
-            semrel.stamp_and_tag(git.root, plan.level if plan.forced else None)
-        except (StepFailed, UsageError, OSError) as exc:  # UsageError: ConfigError too
-            undo_cut(git, before, tag=plan.next_tag)
-            kind = ConfigError if isinstance(exc, UsageError) else StepFailed
-            raise kind(f"release {plan.next_version} stopped, nothing was kept: {exc}") from None
-        finally:
-            prepared.unlink(missing_ok=True)
+    if checked.proof == "semantic-release":
+        # semantic-release proves the plan before anything is made: the version it would
+        # release at HEAD, with the project's own configuration
+        theirs = semrel.next_version(git.root, plan.level if plan.forced else None)
+        if theirs != plan.next_version:
+            raise StepFailed(
+                f"semantic-release and the plan disagree (semantic-release would release "
+                f"{theirs or 'nothing'}, the plan {plan.next_version}): nothing was made; "
+                "read both rules (`wheeltrain plan`, `semantic-release --noop version --print`) "
+                "and align [tool.semantic_release]"
+            )
+    cut_release(
+        git, settings, version=plan.next_version, tag=plan.next_tag, changelog=text,
+        notes=plan.notes,
+    )  # fmt: skip
     problems = _disagreements(git, plan)
-    if templated or not follows:
-        try:
-            written_text = (git.root / settings.changelog_file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            written_text = ""
-        if written_text.rstrip("\n") != text.rstrip("\n"):
-            problems.append(f"{settings.changelog_file} is not the planned changelog")
+    try:
+        written_text = (git.root / settings.changelog_file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        written_text = ""
+    if written_text.rstrip("\n") != text.rstrip("\n"):
+        problems.append(f"{settings.changelog_file} is not the planned changelog")
     if problems:
         undo_cut(git, before, tag=plan.next_tag)
-        who = "semantic-release and the plan" if follows else "the release and the plan"
         raise StepFailed(
-            f"{who} disagree (" + "; ".join(problems) + "): "
+            "the release and the plan disagree (" + "; ".join(problems) + "): "
             "the release commit and tag were removed, nothing was pushed"
         )
     head = git.head()
     if push:
         git.push_atomic(remote, [f"HEAD:refs/heads/{branch}", f"refs/tags/{plan.next_tag}"])
-    return MonthlyResult(plan, plan.next_version, plan.next_tag, head, pushed=push)
+    return MonthlyResult(
+        plan, plan.next_version, plan.next_tag, head, pushed=push, proven_by=checked.proof
+    )
 
 
 def _same_pre(cut: Cut | None, plan: MonthlyPlan) -> bool:

@@ -1,6 +1,6 @@
 """The rehearsal: a whole release run, end to end, on a throwaway clone and an embedded index.
 
-monthly:  plan -> semantic-release stamp, changelog, tag -> build -> check -> publish -> verify
+monthly:  plan -> semantic-release proves it -> stamp, changelog, tag -> build -> check -> publish -> verify
           -> smoke
 hotfix:   start -> fix -> plan -> stamp, changelog, tag, branch -> build -> check -> publish
           -> verify -> smoke with the upgrade path from the monthly release
@@ -338,7 +338,10 @@ def _rehearse(
         with run.stage("stamp, changelog, tag") as detail:
             result = monthly.release(clone, plan, push=False)
             version = str(result.version)
-            detail.append(f"semantic-release made {result.tag}")
+            detail.append(
+                f"cut {result.tag}"
+                + (f", {result.proven_by} agreeing" if result.proven_by else "")
+            )
         summary = ReleaseSummary("monthly", version)
         report.releases.append(summary)
         _release_files(
