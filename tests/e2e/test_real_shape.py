@@ -188,9 +188,16 @@ def test_hotfix_from_the_release_branch_and_from_a_tag_not_on_main(
     assert repo.git("describe", "--tags", "--exact-match", "HEAD").strip() == "v0.3.12.post1"
 
 
-def test_semantic_release_writes_every_commit_through_the_installed_template(
+def test_semantic_release_alone_writes_what_wheeltrain_cuts_on_a_linear_history(
     tmp_path: Path, cli: Cli
 ) -> None:
+    """One changelog renderer: `semantic-release version` run alone with the configuration
+    `init` writes (its template only places wheeltrain's text) and `wheeltrain release monthly`
+    make the same version, tag, version file and changelog, bytes for bytes, every commit
+    (non-conventional, squashed, merged) listed."""
+    import shutil
+    import sys
+
     repo = GitRepo.create(
         tmp_path / "lin",
         pyproject=(
@@ -214,15 +221,32 @@ def test_semantic_release_writes_every_commit_through_the_installed_template(
             ("merge", "side"),
         ]
     )
+    alone = tmp_path / "alone"
+    shutil.copytree(repo.root, alone, symlinks=True)
     plan = cli("plan", "--json", "--project", str(repo.root)).json()
     assert plan["base_reachable"] is True and plan["next_version"] == "0.5.0"
     made = cli("release", "monthly", "--no-push", "--json", "--project", str(repo.root))
     assert made.code == 0, made.err
-    assert repo.log_subjects()[0] == "chore(release): 0.5.0"  # semantic-release's commit
-    changelog = (repo.root / "CHANGELOG.md").read_text()
-    section = changelog.split("## v0.5.0 (", 1)[1]
+    assert made.json()["proven_by"] == "semantic-release"
+    psr = subprocess.run(
+        [sys.executable, "-m", "semantic_release", "version", "--no-push", "--no-vcs-release",
+         "--skip-build"],
+        cwd=alone, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert psr.returncode == 0, psr.stderr
+    ours = repo.root / "CHANGELOG.md"
+    theirs = alone / "CHANGELOG.md"
+    assert theirs.read_bytes() == ours.read_bytes()
+    assert (alone / "pyproject.toml").read_bytes() == (repo.root / "pyproject.toml").read_bytes()
+    for root in (repo.root, alone):
+        git = ["git", "-C", str(root)]
+        tag = subprocess.run([*git, "describe", "--tags", "--exact-match", "HEAD"],
+                             capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+        subject = subprocess.run([*git, "log", "-1", "--format=%s"],
+                                 capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+        assert (tag, subject) == ("v0.5.0", "chore(release): 0.5.0"), root
+    section = ours.read_text().split("## v0.5.0 (", 1)[1]
     assert entries(section) == entries(plan["notes"])
     for text in ("a free-form fix", "on a side branch", "Squashed", "adopt wheeltrain"):
         assert text in section.split("### Other", 1)[1], text
-    assert not (repo.root / ".git" / "wheeltrain" / "CHANGELOG.md").exists()
     assert repo.git("status", "--porcelain") == ""

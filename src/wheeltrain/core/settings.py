@@ -134,6 +134,7 @@ class ReleaseSettings(NamedTuple):
     insertion_flag: str = DEFAULT_INSERTION_FLAG
     changelog_mode: str = "update"
     template_dir: str = "templates"
+    template_extensions: tuple[str, ...] = ()  # [changelog.environment] extensions
     exclude_commit_patterns: tuple[str, ...] = ()
     remote_url: str | None = None
     branches: tuple[tuple[str, str], ...] = (("main", "(main|master)"),)
@@ -260,6 +261,7 @@ def parse_release_settings(table: Mapping[str, Any] | None) -> ReleaseSettings:
     _check_keys("changelog", changelog)
     templates = _table(changelog, "changelog", "default_templates")
     _check_keys("changelog.default_templates", templates)
+    environment = _table(changelog, "changelog", "environment")
     remote = _table(data, "", "remote")
     _check_keys("remote", remote)
     _check_keys("publish", _table(data, "", "publish"))
@@ -288,6 +290,7 @@ def parse_release_settings(table: Mapping[str, Any] | None) -> ReleaseSettings:
         insertion_flag=flag,
         changelog_mode=mode,
         template_dir=_str("changelog", changelog, "template_dir", "templates"),
+        template_extensions=_strs("changelog.environment", environment, "extensions"),
         exclude_commit_patterns=_strs("changelog", changelog, "exclude_commit_patterns"),
         remote_url=url if isinstance(url, str) and url else None,
         branches=tuple(groups) or (("main", "(main|master)"),),

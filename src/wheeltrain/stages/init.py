@@ -569,11 +569,17 @@ def _findings(
             f"the version also lives in {', '.join(missing)}: add it to "
             "[tool.semantic_release] version_toml / version_variables (init kept your table)"
         )
-    if project.settings.template_dir != TEMPLATE_DIR:
+    from wheeltrain.stages.semrel_template import IMPORT_NAME
+
+    if (
+        project.settings.template_dir != TEMPLATE_DIR
+        or IMPORT_NAME not in project.settings.template_extensions
+    ):
         report.todo.append(
-            f'set [tool.semantic_release.changelog] template_dir = "{TEMPLATE_DIR}" (init kept '
-            "your table): without it semantic-release's own template drops every commit that "
-            "is not a Conventional Commit from the changelog"
+            f'set [tool.semantic_release.changelog] template_dir = "{TEMPLATE_DIR}" and '
+            f'[tool.semantic_release.changelog.environment] extensions = ["{IMPORT_NAME}"] '
+            "(init kept your table): without them semantic-release run alone writes its own "
+            "changelog, which drops every commit that is not a Conventional Commit"
         )
     if tag_workflows:
         report.found["workflows a release tag starts"] = tag_workflows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from wheeltrain.adapters.git import Git
@@ -18,10 +19,13 @@ class Section(NamedTuple):
     markdown: str
 
 
-def history_sections(project: Project, git: Git, ref: str = "HEAD") -> list[Section]:
+def history_sections(
+    project: Project, git: Git, ref: str = "HEAD", headings: Mapping[str, str] | None = None
+) -> list[Section]:
     """Every release's notes, newest first. A commit belongs to the first release (in version
     order) whose tag contains it; commits that no release tag contains are "Unreleased".
-    Within a section, newest first.
+    Within a section, newest first. ``headings`` gives a section (by its title) another
+    heading, e.g. ``{"v1.2.0": "v1.2.0 (2026-12-01)"}``.
 
     Each commit's entries are made while git is still walking the history (the stream keeps
     both processors busy); what is left afterwards is the grouping and the joining."""
@@ -71,5 +75,6 @@ def history_sections(project: Project, git: Git, ref: str = "HEAD") -> list[Sect
     sections = []
     for title in titles:
         shas, lines = grouped.get(title, ([], []))
-        sections.append(Section(title, tuple(shas), render_entries(lines, title=title)))
+        heading = headings.get(title, title) if headings else title
+        sections.append(Section(title, tuple(shas), render_entries(lines, title=heading)))
     return sections

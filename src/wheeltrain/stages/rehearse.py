@@ -339,8 +339,7 @@ def _rehearse(
             result = monthly.release(clone, plan, push=False)
             version = str(result.version)
             detail.append(
-                f"cut {result.tag}"
-                + (f", {result.proven_by} agreeing" if result.proven_by else "")
+                f"cut {result.tag}" + (f", {result.proven_by} agreeing" if result.proven_by else "")
             )
         summary = ReleaseSummary("monthly", version)
         report.releases.append(summary)
