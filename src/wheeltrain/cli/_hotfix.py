@@ -12,6 +12,7 @@ from wheeltrain.errors import UsageError
 
 if TYPE_CHECKING:
     from wheeltrain.core.hotfix import HotfixPlan
+    from wheeltrain.stages.common import Checkout
 
 
 def _post(text: str | None) -> int | None:
@@ -95,11 +96,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=cmd_release)
 
 
-def _plan(args: argparse.Namespace) -> HotfixPlan:
+def _plan(args: argparse.Namespace, where: Checkout | None = None) -> HotfixPlan:
     from wheeltrain.stages import hotfix as hotfix_release
 
     return hotfix_release.make_plan(
-        Path(args.project),
+        where if where is not None else Path(args.project),
         args.base,
         post=_post(args.post),
         description=args.description,
@@ -170,7 +171,9 @@ def cmd_release(args: argparse.Namespace) -> int:
 
     if not args.description.strip():
         raise UsageError("--description is empty: say in a sentence what the hotfix fixes")
-    root = Path(args.project)
+    from wheeltrain.stages import edge
+
+    root = edge.checkout(Path(args.project))  # loaded once, handed to every step
     done = (
         None
         if args.dry_run
@@ -187,7 +190,7 @@ def cmd_release(args: argparse.Namespace) -> int:
             done.as_dict(),
         )
         return 0
-    plan = _plan(args)
+    plan = _plan(args, root)
     if args.dry_run:
         emit(
             args,
@@ -197,9 +200,7 @@ def cmd_release(args: argparse.Namespace) -> int:
             _outputs(plan.version, plan.tag, plan.tracking_branch, plan.notes),
         )
         return 0
-    result = hotfix_release.release(
-        Path(args.project), plan, push=not args.no_push, remote=args.remote
-    )
+    result = hotfix_release.release(root, plan, push=not args.no_push, remote=args.remote)
     where = "pushed" if result.pushed else "not pushed (--no-push)"
     emit(
         args,

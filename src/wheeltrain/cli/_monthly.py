@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wheeltrain.cli._output import emit
 from wheeltrain.core.planning import MonthlyPlan
 from wheeltrain.core.versioning import BumpLevel
-from wheeltrain.errors import IndexUnusable, UsageError
-from wheeltrain.stages import monthly
+from wheeltrain.stages import edge, monthly
+
+if TYPE_CHECKING:
+    from wheeltrain.stages.edge import IndexClient
 
 LEVELS = ("auto", "major", "minor", "patch")
 PRE = ("a", "b", "rc")
@@ -81,7 +83,7 @@ def cmd_nightly(args: argparse.Namespace) -> int:
         args.project,
         date=args.date,
         last_commit=args.last_commit,
-        published=_published(args),
+        index=_index(args),
     )
     head = (
         f"nightly {plan.version}: {plan.reason}" if plan.release else f"no nightly: {plan.reason}"
@@ -117,23 +119,11 @@ def _pre_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _published(args: argparse.Namespace) -> list[Any]:
-    """The versions the index has of the project's distributions (with --pre and an index)."""
+def _index(args: argparse.Namespace) -> IndexClient | None:
+    """The index whose versions count as taken (with --pre or a nightly, and an index)."""
     if args.pre is None or not (args.index_url or args.repository):
-        return []
-    from wheeltrain.stages import edge
-
-    client = edge.index(args.index_url, args.repository)
-    project = edge.project(args.project)
-    names = {project.name}
-    if project.wheeltrain is not None:
-        from wheeltrain.core.config import parse_config
-
-        names |= {v.distribution for v in parse_config(project.wheeltrain).variants}
-    try:
-        return [v for name in sorted(names) for v in client.versions(name)]
-    except IndexUnusable as exc:  # the URL given is what to fix
-        raise UsageError(str(exc)) from None
+        return None
+    return edge.index(args.index_url, args.repository)
 
 
 def render_plan(plan: MonthlyPlan) -> str:
@@ -157,7 +147,7 @@ def render_plan(plan: MonthlyPlan) -> str:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    plan = monthly.make_plan(args.project, _forced(args), pre=args.pre, published=_published(args))
+    plan = monthly.make_plan(args.project, _forced(args), pre=args.pre, index=_index(args))
     emit(args, render_plan(plan), plan.as_dict(), _plan_outputs(plan))
     return 0
 
@@ -176,10 +166,11 @@ def cmd_release_monthly(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     root = Path(args.project)
-    plan = monthly.make_plan(root, _forced(args), pre=args.pre, published=_published(args))
+    where = edge.checkout(root, adopted=False)  # loaded once, handed to every step
+    plan = monthly.make_plan(where, _forced(args), pre=args.pre, index=_index(args))
     if args.dry_run:
         text = render_plan(plan)
-        checked = monthly.check_release(root, plan, push=not args.no_push, remote=args.remote)
+        checked = monthly.check_release(where, plan, push=not args.no_push, remote=args.remote)
         if plan.release:
             forced = "" if args.level == "auto" else f" --{args.level}"
             how = f"cut {plan.next_version} (stamp, write the changelog, commit and tag)"
@@ -194,7 +185,7 @@ def cmd_release_monthly(args: argparse.Namespace) -> int:
             )
         emit(args, text, {"dry_run": True, "plan": plan.as_dict()}, _plan_outputs(plan))
         return 0
-    result = monthly.release(root, plan, push=not args.no_push, remote=args.remote)
+    result = monthly.release(where, plan, push=not args.no_push, remote=args.remote)
     outputs = {
         "release": "true" if result.version else "false",
         "version": result.version or "",
@@ -213,12 +204,12 @@ def cmd_release_monthly(args: argparse.Namespace) -> int:
     if not result.plan.release:
         emit(args, render_plan(result.plan), {"dry_run": False, **result.as_dict()}, outputs)
         return 0
-    where = "pushed" if result.pushed else "not pushed (--no-push)"
+    pushed = "pushed" if result.pushed else "not pushed (--no-push)"
     if result.proven_by:
-        where += f"; {result.proven_by} agreed with the plan"
+        pushed += f"; {result.proven_by} agreed with the plan"
     emit(
         args,
-        f"released {result.version}: commit {str(result.commit)[:7]}, tag {result.tag}, {where}",
+        f"released {result.version}: commit {str(result.commit)[:7]}, tag {result.tag}, {pushed}",
         {"dry_run": False, **result.as_dict()},
         outputs,
     )

@@ -4,7 +4,7 @@ remote would refuse."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.project import Project, load_project
@@ -14,19 +14,45 @@ from wheeltrain.errors import ConfigError
 
 if TYPE_CHECKING:
     from wheeltrain.adapters.git import StrPath
+    from wheeltrain.adapters.index import IndexClient
     from wheeltrain.core.config import TrainConfig  # `plan` never loads the config parser
 
-__all__ = ["cut_at", "origin_blocks", "release_history"]
+__all__ = [
+    "Checkout",
+    "Where",
+    "checkout",
+    "cut_at",
+    "distributions",
+    "origin_blocks",
+    "published_versions",
+    "release_history",
+    "require_history",
+]
 
 
-def release_history(
-    root: StrPath, needs: str
-) -> tuple[Project, Git, dict[str, str], list[ReleaseTag]]:
-    """The project, its repository, every tag's commit and the release tags, for a plan
-    (``needs``: what the plan is, for the error) that reads the history: a repository with no
-    commits, or a shallow clone, is refused with what to do."""
-    project = load_project(root, adopted=False)  # the tree's own history: read as it is
-    git, tags = Git.discover_with_tags(root)
+class Checkout(NamedTuple):
+    """A repository and its project, loaded once where a command starts and handed to every
+    stage it calls: no stage reads ``pyproject.toml`` again."""
+
+    project: Project
+    git: Git
+
+
+#: What a stage is handed: the loaded checkout, or a folder to load it from (a test, a script).
+Where = Union[Checkout, "StrPath"]
+
+
+def checkout(where: Where, *, adopted: bool = True) -> Checkout:
+    """``where`` as it was loaded, or the project and repository at the folder ``where``
+    (``adopted``: see :func:`wheeltrain.adapters.project.load_project`)."""
+    if isinstance(where, Checkout):
+        return where
+    return Checkout(load_project(where, adopted=adopted), Git.discover(where))
+
+
+def require_history(git: Git, needs: str) -> None:
+    """A plan that reads the history refuses a repository with no commits or a shallow clone,
+    with what to do (the monthly, nightly and hotfix plans alike)."""
     if not git.has_commits():
         raise ConfigError(f"{git.root} has no commits yet: commit something first")
     if git.shallow:
@@ -34,6 +60,45 @@ def release_history(
             f"{git.root} is a shallow clone: {needs} needs the whole history and its tags; "
             "run `git fetch --unshallow --tags` (or check out with fetch-depth: 0)"
         )
+
+
+def distributions(project: Project) -> list[str]:
+    """Every distribution the project publishes: ``[project].name`` and each variant's."""
+    names = {project.name}
+    if project.wheeltrain is not None:
+        from wheeltrain.core.config import parse_config
+
+        names |= {v.distribution for v in parse_config(project.wheeltrain).variants}
+    return sorted(names)
+
+
+def published_versions(project: Project, index: IndexClient | None) -> list[Any]:
+    """The versions ``index`` holds of any of the project's distributions (none without an
+    index): taken, as the tags' versions are, by a pre-release or a hotfix. An index that
+    cannot be used is the URL to fix (exit 2)."""
+    from wheeltrain.errors import IndexUnusable, UsageError
+
+    if index is None:
+        return []
+    try:
+        return [v for name in distributions(project) for v in index.versions(name)]
+    except IndexUnusable as exc:
+        raise UsageError(str(exc)) from None
+
+
+def release_history(
+    where: Where, needs: str
+) -> tuple[Project, Git, dict[str, str], list[ReleaseTag]]:
+    """The project, its repository, every tag's commit and the release tags, for a plan
+    (``needs``: what the plan is, for the error) that reads the history: a repository with no
+    commits, or a shallow clone, is refused with what to do."""
+    if isinstance(where, Checkout):
+        project, git = where
+        tags = git.tags()
+    else:
+        project = load_project(where, adopted=False)  # the tree's own history: read as it is
+        git, tags = Git.discover_with_tags(where)
+    require_history(git, needs)
     shas = {t.name: t.sha for t in tags}
     return project, git, shas, release_tags(shas, project.tag_format)
 

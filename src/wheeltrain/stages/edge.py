@@ -13,6 +13,7 @@ from wheeltrain.adapters.files import write_atomic
 from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.project import Project, load_project
 from wheeltrain.errors import UsageError, WheeltrainError
+from wheeltrain.stages.common import Checkout
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -25,10 +26,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BuildReport",
+    "Checkout",
     "Git",
+    "IndexClient",
     "Project",
     "build_variant",
     "check_locations",
+    "checkout",
     "held_versions",
     "index",
     "post_chat",
@@ -45,6 +49,11 @@ def project(root: StrPath, *, adopted: bool = True) -> Project:
     """The project at ``root``: ``pyproject.toml`` read once (a tree cut before adoption takes
     the default branch's configuration, see ``core.adoption``, unless ``adopted`` is False)."""
     return load_project(root, adopted=adopted)
+
+
+def checkout(root: StrPath, *, adopted: bool = True) -> Checkout:
+    """The project and its repository at ``root``, loaded once for a command's every step."""
+    return Checkout(load_project(root, adopted=adopted), Git.discover(root))
 
 
 def index(

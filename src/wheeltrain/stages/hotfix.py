@@ -6,20 +6,26 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from packaging.version import Version
 
 from wheeltrain.adapters import stamp
-from wheeltrain.adapters.git import Git
-from wheeltrain.adapters.project import Project, load_project
+from wheeltrain.adapters.project import Project
 from wheeltrain.core.changelog import insert_section
 from wheeltrain.core.hotfix import HotfixPlan, changelog_section, hotfix_branch, plan_hotfix
 from wheeltrain.core.tags import line_tags, release_tags, tag_name
 from wheeltrain.core.versioning import in_line, validate_for_release
 from wheeltrain.errors import ConfigError, StepFailed
-from wheeltrain.stages.common import cut_at, origin_blocks, require_remote
+from wheeltrain.stages.common import (
+    Where,
+    checkout,
+    cut_at,
+    origin_blocks,
+    published_versions,
+    require_history,
+    require_remote,
+)
 from wheeltrain.stages.cut import cut_release
 
 __all__ = [
@@ -35,7 +41,7 @@ __all__ = [
 
 
 def make_plan(
-    root: Path,
+    root: Where,
     base: str,
     *,
     post: int | None = None,
@@ -44,8 +50,8 @@ def make_plan(
     index_url: str | None = None,
     allow_features: bool = False,
 ) -> HotfixPlan:
-    project = load_project(root)
-    git = Git.discover(root)
+    project, git = checkout(root)
+    require_history(git, "a hotfix plan")
     if git.rev_parse(ref) is None:
         raise ConfigError(f"--ref {ref!r} is not a commit in this repository")
     all_tags = git.tags()
@@ -55,7 +61,8 @@ def make_plan(
     if index_url is not None:
         from wheeltrain.adapters.index import IndexClient
 
-        index_versions = IndexClient(index_url).versions(project.name)
+        # every distribution of the project counts, as for a pre-release
+        index_versions = set(published_versions(project, IndexClient(index_url)))
     plan = plan_hotfix(
         base=base,
         settings=project.settings,
@@ -97,7 +104,7 @@ def _relative(project: Project) -> str:
 
 
 def start(
-    root: Path, base: str, *, switch: bool = False, remote: str = "origin", dry_run: bool = False
+    root: Where, base: str, *, switch: bool = False, remote: str = "origin", dry_run: bool = False
 ) -> tuple[str, bool, str]:
     """Create ``hotfix/v<base>`` unless it exists; returns (branch, created, start).
 
@@ -105,8 +112,7 @@ def start(
     is taken from there with its fixes; a new one starts at the latest post release of the
     line when there is one (so the next hotfix keeps the earlier fixes), else at the base tag.
     """
-    project = load_project(root)
-    git = Git.discover(root)
+    project, git = checkout(root)
     info = validate_for_release(base)
     if info.kind != "final":
         raise ConfigError(f"--base {base} is a {info.kind} release: give a final release")
@@ -151,7 +157,7 @@ class HotfixResult:
 
 
 def release(
-    root: Path,
+    root: Where,
     plan: HotfixPlan,
     *,
     push: bool,
@@ -163,8 +169,7 @@ def release(
     Everything is local until the one atomic push at the end; when a local step fails, the
     commit, tag and branch made so far are removed again.
     """
-    project = load_project(root)
-    git = Git.discover(root)
+    project, git = checkout(root)
     if push:
         require_remote(git, remote)
     if git.status_porcelain():
@@ -243,20 +248,21 @@ class Resumed:
 
 
 def resume(
-    root: Path, base: str, *, post: int | None, push: bool, remote: str = "origin"
+    root: Where, base: str, *, post: int | None, push: bool, remote: str = "origin"
 ) -> Resumed | None:
     """Finish what an earlier run of this hotfix cut at HEAD (the tracking branch, then the
     push); None when HEAD holds no cut of the line, or another post number is asked for."""
+    root = checkout(root)
     cut = find_cut(root, base)
     if cut is None or post not in (None, cut.post):
         return None
     return Resumed(cut, finish(root, cut, push=push, remote=remote), push)
 
 
-def find_cut(root: Path, base: str) -> Cut | None:
+def find_cut(root: Where, base: str) -> Cut | None:
     """The post release of ``base`` that an earlier run cut at HEAD, if there is one."""
-    project = load_project(root)
-    cut = cut_at(Git.discover(root), project.settings)
+    project, git = checkout(root)
+    cut = cut_at(git, project.settings)
     if cut is None or cut.version.post is None:
         return None
     if not in_line(cut.version, Version(base)):
@@ -264,9 +270,9 @@ def find_cut(root: Path, base: str) -> Cut | None:
     return Cut(str(cut.version), cut.version.post, cut.tag, hotfix_branch(cut.tag))
 
 
-def finish(root: Path, cut: Cut, *, push: bool, remote: str = "origin") -> str:
+def finish(root: Where, cut: Cut, *, push: bool, remote: str = "origin") -> str:
     """Finish what a broken run started: the tracking branch, then the atomic push."""
-    git = Git.discover(root)
+    _, git = checkout(root)
     branch = git.current_branch()
     if branch is None:
         raise ConfigError("HEAD is detached: check out the hotfix branch first")

@@ -9,20 +9,28 @@ from typing import TYPE_CHECKING, NamedTuple
 from packaging.version import Version
 
 from wheeltrain.adapters.git import Git
-from wheeltrain.adapters.project import load_project
 from wheeltrain.core.changelog import insert_section
 from wheeltrain.core.planning import MonthlyPlan, plan_monthly
 from wheeltrain.core.settings import ReleaseSettings
 from wheeltrain.core.tags import Cut, ReleaseTag, line_tags, release_tags, tag_name
 from wheeltrain.core.versioning import BumpLevel
 from wheeltrain.errors import ConfigError, StepFailed
-from wheeltrain.stages.common import cut_at, origin_blocks, release_history, require_remote
+from wheeltrain.stages.common import (
+    Where,
+    checkout,
+    cut_at,
+    origin_blocks,
+    published_versions,
+    release_history,
+    require_remote,
+)
 
 if TYPE_CHECKING:
     import datetime
     from pathlib import Path
 
-    from wheeltrain.adapters.git import StrPath
+    from wheeltrain.adapters.index import IndexClient
+    from wheeltrain.adapters.project import Project
     from wheeltrain.core.commits import Commit
 
 __all__ = ["MonthlyResult", "make_plan", "release"]
@@ -141,16 +149,20 @@ def reachable_release(
 
 
 def make_plan(
-    root: StrPath,
+    root: Where,
     forced: BumpLevel | None = None,
     ref: str = "HEAD",
     *,
     pre: str | None = None,
     published: Iterable[Version] = (),
+    index: IndexClient | None = None,
 ) -> MonthlyPlan:
     """The monthly release (a pre-release of it with ``pre``) from HEAD's history; versions
-    in ``published`` (the index's) are taken as the tags' are."""
+    in ``published`` and those ``index`` has of any of the project's distributions are taken
+    as the tags' are."""
     project, git, shas, tags = release_history(root, "the plan")
+    if index is not None:
+        published = [*published, *published_versions(project, index)]
     if not any(t.is_final for t in tags) and _released_before(project.version):
         final = Version(project.version).base_version
         named = tag_name(project.tag_format, project.version)
@@ -295,20 +307,19 @@ def preflight(
     return Preflight(branch, "semantic-release")
 
 
-def check_release(root: Path, plan: MonthlyPlan, *, push: bool, remote: str) -> Preflight | None:
+def check_release(where: Where, plan: MonthlyPlan, *, push: bool, remote: str) -> Preflight | None:
     """``--dry-run``: the checks the release would make first, and who would cut it; None
     when the plan releases nothing."""
     if not plan.release or plan.next_tag is None:
         return None
-    git = Git.discover(root)
-    project = load_project(git.root)
+    project, git = checkout(where, adopted=False)
     if cut_at(git, project.settings) is not None:
         return None  # HEAD is a cut already: the run would only finish it
     return preflight(git, project.settings, plan, push=push, remote=remote)
 
 
 def release(
-    root: Path,
+    where: Where,
     plan: MonthlyPlan,
     *,
     push: bool,
@@ -331,8 +342,7 @@ def release(
     from wheeltrain.adapters import semrel
     from wheeltrain.stages.cut import cut_release, undo_cut
 
-    git = Git.discover(root)
-    project = load_project(git.root)
+    project, git = checkout(where, adopted=False)
     settings = project.settings
     cut = cut_at(git, settings) if not plan.release or plan.kind == "pre" else None
     if plan.kind == "pre" and not _same_pre(cut, plan):
@@ -391,7 +401,7 @@ def release(
         git, settings, version=plan.next_version, tag=plan.next_tag, changelog=text,
         notes=plan.notes,
     )  # fmt: skip
-    problems = _disagreements(git, plan)
+    problems = _disagreements(git, project, plan)
     try:
         written_text = (git.root / settings.changelog_file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -424,11 +434,14 @@ def _same_pre(cut: Cut | None, plan: MonthlyPlan) -> bool:
     )
 
 
-def _disagreements(git: Git, plan: MonthlyPlan) -> list[str]:
+def _disagreements(git: Git, project: Project, plan: MonthlyPlan) -> list[str]:
+    from wheeltrain.adapters import stamp
+
     problems = []
-    project = load_project(git.root)
-    if project.version != plan.next_version:
-        problems.append(f"pyproject.toml says {project.version}, the plan {plan.next_version}")
+    held = stamp.read_versions(project.root, project.settings.locations)
+    for place, versions in held.items():
+        if any(v != plan.next_version for v in versions):
+            problems.append(f"{place} says {', '.join(versions)}, the plan {plan.next_version}")
     tagged = git.rev_parse(f"refs/tags/{plan.next_tag}")
     if tagged is None:
         made = [

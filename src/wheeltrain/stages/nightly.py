@@ -11,11 +11,12 @@ from packaging.version import Version
 
 from wheeltrain.core.planning import NightlyPlan, plan_nightly
 from wheeltrain.errors import ConfigError
-from wheeltrain.stages.common import release_history
+from wheeltrain.stages.common import published_versions, release_history
 from wheeltrain.stages.monthly import find_base
 
 if TYPE_CHECKING:
     from wheeltrain.adapters.git import StrPath
+    from wheeltrain.adapters.index import IndexClient
 
 __all__ = ["make_plan", "today"]
 
@@ -31,11 +32,15 @@ def make_plan(
     date: str | None = None,
     last_commit: str | None = None,
     published: Iterable[Version] = (),
+    index: IndexClient | None = None,
 ) -> NightlyPlan:
     """Tonight's nightly from HEAD. ``last_commit``: the commit the last nightly was built
     from (the workflow asks GitHub for its last successful run); without it, every night
-    with commits since the last final release publishes."""
-    _, git, shas, tags = release_history(root, "the nightly")
+    with commits since the last final release publishes. Versions ``index`` has of any of
+    the project's distributions are taken too."""
+    project, git, shas, tags = release_history(root, "the nightly")
+    if index is not None:
+        published = [*published, *published_versions(project, index)]
     base = find_base(git, tags, shas, "HEAD").tag
     if last_commit:
         sha = git.rev_parse(last_commit)
