@@ -57,3 +57,33 @@ def test_no_module_of_wheeltrain_imports_itself_through_others() -> None:
 
 def test_the_detector_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+
+
+def test_no_module_writes_the_process_environment() -> None:
+    """Process and environment handling is the adapters' (``proc.child_environment``, or an
+    ``env=`` passed to the child): nothing in ``src/`` writes ``os.environ``."""
+    writes: list[str] = []
+    for path in (SRC / "wheeltrain").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            target = None
+            if isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete)):
+                targets = (
+                    node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+                )
+                target = next((t for t in targets if isinstance(t, ast.Subscript)), None)
+                if target is not None and ast.unparse(target.value) == "os.environ":
+                    writes.append(f"{path.name}:{node.lineno}")
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                owner = ast.unparse(node.func.value)
+                if owner == "os.environ" and node.func.attr in (
+                    "update",
+                    "pop",
+                    "setdefault",
+                    "clear",
+                    "popitem",
+                    "__setitem__",
+                ):
+                    writes.append(f"{path.name}:{node.lineno}")
+                if owner == "os" and node.func.attr in ("putenv", "unsetenv"):
+                    writes.append(f"{path.name}:{node.lineno}")
+    assert writes == []

@@ -291,3 +291,27 @@ def test_a_word_longer_than_a_line_keeps_its_start_and_end_in_an_error() -> None
     assert len(line) < 200 and "…" in line
     short = "/tmp/pytest-of-root/demo/dist/mooncake_transfer_engine-0.4.0-cp312-cp312-manylinux_2_28_x86_64.whl"
     assert one_line(f"no {short}") == f"no {short}"  # a real path stays whole
+
+
+def test_a_child_environment_reaches_children_and_leaves_this_process_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rehearsal's homes reach every tool it starts, this process's os.environ is never
+    written, and a name a caller sets itself keeps the caller's value."""
+    import os
+
+    from wheeltrain.adapters.proc import child_environment
+
+    monkeypatch.setenv("WHEELTRAIN_PROBE", "outer")
+    show = [sys.executable, "-c", "import os; print(os.environ.get('WHEELTRAIN_PROBE'))"]
+    with child_environment({"WHEELTRAIN_PROBE": "inner"}):
+        assert os.environ["WHEELTRAIN_PROBE"] == "outer"
+        assert run(show).stdout.strip() == "inner"
+        copied = dict(os.environ)
+        assert run(show, env=copied).stdout.strip() == "inner"
+        assert run(show, env={**copied, "WHEELTRAIN_PROBE": "mine"}).stdout.strip() == "mine"
+        left_out = {k: v for k, v in copied.items() if k != "WHEELTRAIN_PROBE"}
+        assert run(show, env=left_out).stdout.strip() == "None"
+        streamed = start(show)
+        assert streamed.communicate()[0].decode().strip() == "inner"
+    assert run(show).stdout.strip() == "outer"

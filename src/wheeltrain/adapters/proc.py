@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, TYPE_CHECKING
 
 from wheeltrain.errors import StepFailed, UsageError
@@ -13,9 +14,40 @@ from wheeltrain.errors import StepFailed, UsageError
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["last_line", "run", "run_logged", "start"]
+__all__ = ["child_environment", "last_line", "run", "run_logged", "start"]
 
 VERBOSE = os.environ.get("WHEELTRAIN_VERBOSE") == "1"
+
+#: Values every child started inside :func:`child_environment` gets on top of its environment.
+_OVERLAY: dict[str, str] = {}
+
+
+@contextlib.contextmanager
+def child_environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Give every process started inside the block ``values`` (the rehearsal's homes, caches
+    and temporary folder) without writing this process's ``os.environ``: a child started with
+    no ``env`` gets this process's environment with ``values`` on top; one started with an
+    ``env`` gets ``values`` for each name it passes on unchanged from this process (a name it
+    sets itself, or leaves out, stays as the caller made it)."""
+    saved = dict(_OVERLAY)
+    _OVERLAY.update(values)
+    try:
+        yield
+    finally:
+        _OVERLAY.clear()
+        _OVERLAY.update(saved)
+
+
+def _child_env(env: Mapping[str, str] | None) -> dict[str, str] | None:
+    if not _OVERLAY:
+        return dict(env) if env is not None else None
+    if env is None:
+        return {**os.environ, **_OVERLAY}
+    merged = dict(env)
+    for name, value in _OVERLAY.items():
+        if name in merged and merged[name] == os.environ.get(name):
+            merged[name] = value
+    return merged
 
 
 def run(
@@ -38,7 +70,7 @@ def run(
         proc = subprocess.run(
             list(args),
             cwd=cwd,
-            env=dict(env) if env is not None else None,
+            env=_child_env(env),
             input=input_text,
             capture_output=True,
             text=True,
@@ -100,7 +132,7 @@ def start(
         return subprocess.Popen(
             list(args),
             cwd=cwd,
-            env=dict(env) if env is not None else None,
+            env=_child_env(env),
             stdout=stdout,
             stderr=stderr,
             preexec_fn=_death_signal() if die_with_parent else None,

@@ -28,6 +28,7 @@ from packaging.version import Version
 from wheeltrain.adapters import builder
 from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.localindex import LocalIndex, local_index
+from wheeltrain.adapters.proc import child_environment
 from wheeltrain.adapters.project import load_project
 from wheeltrain.core.config import TrainConfig, parse_config
 from wheeltrain.core.tags import tag_name
@@ -263,7 +264,7 @@ def remove_killed_rehearsals() -> int:
 
 @contextmanager
 def _inside(work: Path) -> Iterator[None]:
-    """Point every tool's home and caches into ``work`` for the rehearsal's duration: pip,
+    """Point the home and caches of every tool the rehearsal starts into ``work``: pip,
     for one, writes a cache and even runs ``rustc --version`` (through rustup, which writes
     ``~/.rustup``) for its user agent. Temporary folders (the build copies, cibuildwheel's)
     are made inside ``work`` too, so that one folder holds everything a killed rehearsal
@@ -281,19 +282,13 @@ def _inside(work: Path) -> Iterator[None]:
         # local CPythons are found through pyenv: keep its root where it was
         "PYENV_ROOT": os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv")),
     }
-    saved = {key: os.environ.get(key) for key in values}
     saved_tempdir = tempfile.tempdir
-    os.environ.update(values)
-    tempfile.tempdir = str(scratch)
+    tempfile.tempdir = str(scratch)  # this process's own temporary folders
     try:
-        yield
+        with child_environment(values):  # every tool wheeltrain starts; os.environ untouched
+            yield
     finally:
         tempfile.tempdir = saved_tempdir
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _rehearse(
