@@ -64,8 +64,13 @@ def cache_root() -> Path:
     ``~/.cache/wheeltrain`` (compiler caches, locks)."""
     from pathlib import Path
 
-    base = os.environ.get("WHEELTRAIN_CACHE_DIR")
-    return Path(base) if base else Path.home() / ".cache" / "wheeltrain"
+    from wheeltrain.adapters.proc import getenv
+
+    base = getenv("WHEELTRAIN_CACHE_DIR")
+    if base:
+        return Path(base)
+    home = getenv("HOME")  # inside a rehearsal: its own home
+    return (Path(home) if home else Path.home()) / ".cache" / "wheeltrain"
 
 
 @contextmanager

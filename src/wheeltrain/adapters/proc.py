@@ -14,7 +14,7 @@ from wheeltrain.errors import StepFailed, UsageError
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["child_environment", "last_line", "run", "run_logged", "start"]
+__all__ = ["child_environment", "getenv", "last_line", "run", "run_logged", "start"]
 
 VERBOSE = os.environ.get("WHEELTRAIN_VERBOSE") == "1"
 
@@ -36,6 +36,12 @@ def child_environment(values: Mapping[str, str]) -> Iterator[None]:
     finally:
         _OVERLAY.clear()
         _OVERLAY.update(saved)
+
+
+def getenv(name: str, default: str | None = None) -> str | None:
+    """``name`` as the tools wheeltrain starts see it now (inside :func:`child_environment`,
+    its value), for the few things this process keeps where those tools do (its cache)."""
+    return _OVERLAY.get(name, os.environ.get(name, default))
 
 
 def _child_env(env: Mapping[str, str] | None) -> dict[str, str] | None:
