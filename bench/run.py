@@ -110,24 +110,45 @@ def history(commits: int, tail: int = 20) -> list[Event]:
     return events
 
 
-def measure(cmd: Sequence[str], cwd: Path, runs: int) -> tuple[float, float, str]:
-    """Median seconds, peak RSS in MB, and the last line of stdout."""
-    times, peaks, last = [], [], ""
-    for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.run(
-            ["/usr/bin/time", "-f", "%M", *cmd], cwd=cwd, capture_output=True, text=True
+def measure_once(cmd: Sequence[str], cwd: Path) -> tuple[float, float, str]:
+    """Seconds, peak RSS in MB, and the last line of stdout (the next version) of one run."""
+    start = time.perf_counter()
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", *cmd], cwd=cwd, capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed in {cwd}: {proc.stderr[-500:]}")
+    peak = int(proc.stderr.strip().splitlines()[-1]) / 1024
+    out = proc.stdout.strip().splitlines()
+    found = [line for line in out if line.startswith("next version: ")]
+    last = found[0].split()[2] if found else (out[-1] if out else "")
+    if not found and proc.stderr.strip() and "cliff" in cmd[0]:
+        last = out[0] if out else ""
+    return elapsed, peak, last
+
+
+def measure_all(
+    commands: dict[str, tuple[Sequence[str], int]], cwd: Path
+) -> dict[str, tuple[float, float, str]]:
+    """Median seconds, peak RSS and last line of each command. The runs are interleaved
+    (one run of every command per round, a command stopping after its own number of runs):
+    a machine that slows down for a while slows every command alike, so the ratios the goals
+    are stated in compare runs made side by side, not minutes apart."""
+    samples: dict[str, list[tuple[float, float, str]]] = {name: [] for name in commands}
+    for round_ in range(max(runs for _, runs in commands.values())):
+        for name, (cmd, runs) in commands.items():
+            if round_ < runs:
+                samples[name].append(measure_once(cmd, cwd))
+    results = {}
+    for name, found in samples.items():
+        results[name] = (
+            statistics.median(t for t, _, _ in found),
+            max(p for _, p, _ in found),
+            found[-1][2],
         )
-        times.append(time.perf_counter() - start)
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed in {cwd}: {proc.stderr[-500:]}")
-        peaks.append(int(proc.stderr.strip().splitlines()[-1]) / 1024)
-        out = proc.stdout.strip().splitlines()
-        found = [line for line in out if line.startswith("next version: ")]
-        last = found[0].split()[2] if found else (out[-1] if out else "")
-        if not found and proc.stderr.strip() and "cliff" in cmd[0]:
-            last = out[0] if out else ""
-    return statistics.median(times), max(peaks), last
+        print(f"#   {name}: {results[name][0]:.3f} s", file=sys.stderr)
+    return results
 
 
 def timed(cmd: Sequence[str], *, cwd: Path, env: dict[str, str] | None = None) -> float:
@@ -231,7 +252,7 @@ def builds(runs: int) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
-    parser.add_argument("--runs", type=int, default=5, help="runs of each fast command")
+    parser.add_argument("--runs", type=int, default=9, help="runs of each fast command")
     parser.add_argument("--slow-runs", type=int, default=3, help="runs of each slow command")
     parser.add_argument(
         "--builds", action="store_true", help="measure container builds instead of planning"
@@ -305,11 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     args.slow_runs,
                 ),
             }
-            results = {}
-            for name, (cmd, runs) in commands.items():
-                results[name] = measure(cmd, repo, runs)
-                print(f"#   {name}: {results[name][0]:.3f} s", file=sys.stderr)
-            rows.append((size, tags, results))
+            rows.append((size, tags, measure_all(commands, repo)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

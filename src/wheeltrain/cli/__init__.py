@@ -252,7 +252,7 @@ def _check_before_work(args: argparse.Namespace) -> None:
 
 
 # control characters and every other character str.splitlines() breaks a line at
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]"  # compiled when an error is shown
 
 
 def one_line(message: str) -> str:
@@ -261,13 +261,13 @@ def one_line(message: str) -> str:
     from wheeltrain.core.redact import redact
 
     text = redact(message).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-    text = _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
+    text = re.sub(_CONTROL, lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
     # a word longer than a line (a 300-character path, a URL) keeps its start and its end
-    text = _LONG_WORD.sub(lambda m: f"{m[0][:100]}…{m[0][-60:]}", text)
+    text = re.sub(_LONG_WORD, lambda m: f"{m[0][:100]}…{m[0][-60:]}", text)
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-_LONG_WORD = re.compile(r"\S{201,}")
+_LONG_WORD = r"\S{201,}"
 
 
 def console_main() -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from wheeltrain.cli._output import emit
 from wheeltrain.core.planning import MonthlyPlan
 from wheeltrain.core.versioning import BumpLevel
-from wheeltrain.stages import edge, monthly
+from wheeltrain.stages import monthly
 
 if TYPE_CHECKING:
     from wheeltrain.stages.edge import IndexClient
@@ -123,6 +123,8 @@ def _index(args: argparse.Namespace) -> IndexClient | None:
     """The index whose versions count as taken (with --pre or a nightly, and an index)."""
     if args.pre is None or not (args.index_url or args.repository):
         return None
+    from wheeltrain.stages import edge
+
     return edge.index(args.index_url, args.repository)
 
 
@@ -166,6 +168,8 @@ def cmd_release_monthly(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     root = Path(args.project)
+    from wheeltrain.stages import edge
+
     where = edge.checkout(root, adopted=False)  # loaded once, handed to every step
     plan = monthly.make_plan(where, _forced(args), pre=args.pre, index=_index(args))
     if args.dry_run:

@@ -55,15 +55,20 @@ _RELEASE_HEADER = _HEADER_SHAPE.format(types=_TYPES, scope=r"[^\n]")
 _SQUASH_PREFIX = r"(?m)^(?:[\t ]*[*-][\t ]+|[\t ]+)?(" + _TYPES + r")\b"
 _BREAKING = r"^BREAKING[ -]CHANGE:\s?(?P<text>.*)$"
 _FOOTER = r"^ {0,2}[\w-]*: .+$"
-_REF = re.compile(r"(?<![\w/&])#(\d+)\b")
+_REF = r"(?<![\w/&])#(\d+)\b"  # compiled when a message names one
 _LINE_END = r"[\r\t\f\v ]*\r?\n"
 _EXTRA_SPACES = r"(\S)  +(\S)"
 _FOOTER_NEXT = r"^ *[^:\n]+:"
 # Whether _SQUASH_PREFIX would change anything (a bullet or indent before a type word), and
 # whether any paragraph after the first could start a squashed part: cheap tests that spare
 # the substitutions for the messages (nearly all) that need none.
-_PREFIXED = re.compile(r"^(?:[\t ]*[*-][\t ]+|[\t ]+)(?:" + _TYPES + r")\b", re.MULTILINE)
-_LATER_PART = re.compile(r"\n\n(?:[\t ]*[*-][\t ]+|[\t ]+)?(?:" + _TYPES + r")\b")
+# (Both only for the few messages _MAYBE_SPECIAL lets through: compiled on first use.)
+_PREFIXED_SHAPE = r"(?m)^(?:[\t ]*[*-][\t ]+|[\t ]+)(?:" + _TYPES + r")\b"
+_LATER_PART_SHAPE = r"\n\n(?:[\t ]*[*-][\t ]+|[\t ]+)?(?:" + _TYPES + r")\b"
+# Every shape the tests of Commit._parse_changes look for, in one pattern: a carriage return,
+# two spaces, a first character or a line that starts indented or with a bullet, and a
+# paragraph that starts with a type word. A message without any is one plain change.
+_MAYBE_SPECIAL = re.compile(r"\r|  |^[ \t*-]|\n[ \t*-]|\n\n(?:" + _TYPES + r")\b")
 
 
 def _match_header(header: str) -> re.Match[str] | None:
@@ -162,7 +167,7 @@ class Commit:
         if self._refs is None:
             message = self.message
             self._refs = (
-                tuple(dict.fromkeys(int(n) for n in _REF.findall(message)))
+                tuple(dict.fromkeys(int(n) for n in re.findall(_REF, message)))
                 if "#" in message
                 else ()
             )
@@ -177,6 +182,10 @@ class Commit:
 
     def _parse_changes(self) -> tuple[Change, ...]:
         message = self.message
+        # one scan turns away nearly every message: none of the tests below can hold
+        # without one of _MAYBE_SPECIAL's shapes
+        if not self.is_merge and _MAYBE_SPECIAL.search(message) is None:
+            return self._plain_change()
         body_at = message.find("\n\n")
         if (
             self.is_merge
@@ -186,13 +195,17 @@ class Commit:
             # a line that starts indented or with a bullet may hide a squashed header
             or (
                 ("\n " in message or "\n\t" in message or "\n*" in message or "\n-" in message)
-                and _PREFIXED.search(message)
+                and re.compile(_PREFIXED_SHAPE).search(message)
             )
-            or (body_at >= 0 and _LATER_PART.search(message, body_at))
+            or (body_at >= 0 and re.compile(_LATER_PART_SHAPE).search(message, body_at))
             or ("BREAKING" in message and ("\n " in message or "\n\t" in message))
         ):
             return parse_changes(message, is_merge=self.is_merge)
+        return self._plain_change()
+
+    def _plain_change(self) -> tuple[Change, ...]:
         # One plain message (nearly every commit): the header parsed once is the change.
+        message = self.message
         kind = self.type
         if kind is None:
             return (Change(None, None, False, self.subject, self.body, None),)
@@ -256,10 +269,10 @@ def _message_parts(message: str) -> list[str]:
     parts: list[str] = []
     current = ""
     message = message.strip()
-    later_parts = _LATER_PART.search(message) is not None
+    later_parts = re.compile(_LATER_PART_SHAPE).search(message) is not None
     for paragraph in filter(None, message.split("\n\n")):
         clean = re.sub(_EXTRA_SPACES, r"\1 \2", paragraph) if "  " in paragraph else paragraph
-        if _PREFIXED.search(clean):
+        if re.compile(_PREFIXED_SHAPE).search(clean):
             clean = re.sub(_SQUASH_PREFIX, r"\1", clean)
         if not clean.strip():
             continue

@@ -15,15 +15,17 @@ from collections.abc import Iterable, Mapping
 
 __all__ = ["environment_secrets", "redact"]
 
+# The patterns only a text holding their literal part needs are compiled on first use (by
+# re's own cache): a command that prints no URL or token never compiles them.
 # userinfo is everything up to the last "@" before the host: a password may hold "@"
 # from "://" (a literal the engine finds fast) to the last "@" of the authority: a password
 # may hold "@" itself
-_URL_USERINFO = re.compile(r"://[^/\s?#]*@")
-_PYPI_TOKEN = re.compile(r"pypi-[A-Za-z0-9_\-]{16,}")
-_GITHUB_TOKEN = re.compile(r"\b(gh[pousr]_|github_pat_)[A-Za-z0-9_]{16,}")
-_AUTH_HEADER = re.compile(r"(?i)\b(authorization:\s*(?:basic|bearer|token)\s+)\S+")
+_URL_USERINFO = r"://[^/\s?#]*@"
+_PYPI_KEY_SHAPE = r"pypi-[A-Za-z0-9_\-]{16,}"
+_GITHUB_KEY_SHAPE = r"\b(gh[pousr]_|github_pat_)[A-Za-z0-9_]{16,}"
+_AUTH_HEADER = r"(?i)\b(authorization:\s*(?:basic|bearer|token)\s+)\S+"
 # the secret part of the webhook URLs notify sends to
-_WEBHOOK_PATH = re.compile(
+_WEBHOOK_PATH = (
     r"(?i)\b(https?://(?:hooks\.slack\.com/(?:services|workflows|triggers)|"
     r"(?:[a-z0-9-]+\.)?discord(?:app)?\.com/api/webhooks))/[^\s\"'<>]+"
 )
@@ -65,14 +67,14 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     # each pattern runs only where its literal part occurs (a changelog of 100,000 commits
     # passes here whole)
     if "://" in text:
-        text = _URL_USERINFO.sub("://***@", text)
-        text = _WEBHOOK_PATH.sub(r"\1/***", text)
+        text = re.sub(_URL_USERINFO, "://***@", text)
+        text = re.sub(_WEBHOOK_PATH, r"\1/***", text)
     if "authorization" in text.lower():
-        text = _AUTH_HEADER.sub(r"\1***", text)
+        text = re.sub(_AUTH_HEADER, r"\1***", text)
     if "gh" in text and any(p in text for p in _GITHUB_PREFIXES):
-        text = _GITHUB_TOKEN.sub(r"\1***", text)
+        text = re.sub(_GITHUB_KEY_SHAPE, r"\1***", text)
     if "pypi-" in text:
-        text = _PYPI_TOKEN.sub("pypi-***", text)
+        text = re.sub(_PYPI_KEY_SHAPE, "pypi-***", text)
     return text
 
 

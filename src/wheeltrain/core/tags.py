@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
-from wheeltrain.core.versioning import in_line, is_final
+from wheeltrain.core.versioning import is_final, line_test
 
 __all__ = [
     "Cut",
@@ -53,9 +53,14 @@ class ReleaseTag(NamedTuple):
 def release_tags(names: Iterable[str], tag_format: str) -> list[ReleaseTag]:
     """The tags whose name is ``tag_format`` around a valid public version, oldest first."""
     out = []
+    # version_from_tag, its format split once: a plan reads every tag of the repository
+    prefix, _, suffix = tag_format.partition("{version}")
+    start, cut, least = len(prefix), len(suffix), len(prefix) + len(suffix)
     for name in names:
-        text = version_from_tag(tag_format, name)
-        if text is None or len(text) > 200:  # no version is that long; refuse huge numbers
+        if not (name.startswith(prefix) and name.endswith(suffix) and len(name) > least):
+            continue
+        text = name[start : len(name) - cut] if cut else name[start:]
+        if len(text) > 200:  # no version is that long; refuse huge numbers
             continue
         try:
             version = Version(text)
@@ -63,10 +68,22 @@ def release_tags(names: Iterable[str], tag_format: str) -> list[ReleaseTag]:
             continue
         if version.local is None:
             out.append(ReleaseTag(name, version))
-    # by version, then by name: two stable sorts spare a Python-level tuple comparison each
+    # by version, then by name: stable sorts spare a Python-level tuple comparison each. The
+    # middle one orders by the release numbers without trailing zeros (equal versions stay
+    # together, in name order): after it the sort by version, whose comparisons run in
+    # Python, finds the list nearly in order and compares about once per tag.
     out.sort(key=lambda t: t.name)
+    out.sort(key=_release_numbers)
     out.sort(key=lambda t: t.version)
     return out
+
+
+def _release_numbers(tag: ReleaseTag) -> tuple[int, ...]:
+    numbers = tag.version.release
+    end = len(numbers)
+    while end > 1 and numbers[end - 1] == 0:
+        end -= 1
+    return numbers[:end]
 
 
 def latest(tags: Iterable[ReleaseTag], *, final_only: bool = False) -> ReleaseTag | None:
@@ -82,7 +99,8 @@ def latest(tags: Iterable[ReleaseTag], *, final_only: bool = False) -> ReleaseTa
 
 def line_tags(tags: Iterable[ReleaseTag], base: Version) -> list[ReleaseTag]:
     """The tags of ``base``'s release line (``base`` and its post releases), oldest first."""
-    return sorted((t for t in tags if in_line(t.version, base)), key=lambda t: t.version)
+    is_in_line = line_test(base)
+    return sorted((t for t in tags if is_in_line(t.version)), key=lambda t: t.version)
 
 
 class Cut(NamedTuple):

@@ -13,7 +13,7 @@ The rules wheeltrain adds on top of ``packaging``:
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from packaging.version import InvalidVersion, Version
@@ -28,6 +28,7 @@ __all__ = [
     "in_line",
     "is_final",
     "kind_of",
+    "line_test",
     "next_post_number",
     "parse",
     "post",
@@ -91,8 +92,13 @@ def kind_of(version: Version) -> str:
 
 
 def is_final(version: Version) -> bool:
-    """A final release: no pre, post, dev or local part."""
-    return kind_of(version) == "final"
+    """A final release: no pre, post, dev or local part (asked of every tag by a plan)."""
+    return (
+        version.pre is None
+        and version.post is None
+        and version.dev is None
+        and version.local is None
+    )
 
 
 def same_release(a: Version, b: Version) -> bool:
@@ -109,6 +115,25 @@ def in_line(version: Version, base: Version) -> bool:
         and version.dev is None
         and version.local is None
     )
+
+
+def line_test(base: Version) -> Callable[[Version], bool]:
+    """:func:`in_line` with ``base`` fixed, for a test of many versions (every tag): the
+    base's parts are read once, and a version of another release is turned away on its
+    release numbers alone."""
+    epoch, release = base.epoch, _release3(base)
+
+    def test(version: Version) -> bool:
+        numbers = version.release
+        return (
+            (*numbers, 0, 0)[:3] == release
+            and version.epoch == epoch
+            and version.pre is None
+            and version.dev is None
+            and version.local is None
+        )
+
+    return test
 
 
 class VersionInfo(NamedTuple):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from packaging.version import Version
@@ -68,9 +67,10 @@ class Base(NamedTuple):
     last: ReleaseTag | None  # the line's newest release: ``tag`` or its latest post release
 
 
-def finals_first(tags: Iterable[ReleaseTag]) -> list[ReleaseTag]:
-    """The final releases among ``tags``, highest first."""
-    return sorted((t for t in tags if t.is_final), key=lambda t: t.version, reverse=True)
+def finals_first(tags: Sequence[ReleaseTag]) -> list[ReleaseTag]:
+    """The final releases among ``tags`` (oldest first, as :func:`release_tags` orders
+    them), highest first."""
+    return [t for t in reversed(tags) if t.is_final]
 
 
 def find_base(
@@ -246,8 +246,7 @@ def changelog_text(root: Path, settings: ReleaseSettings, section: str) -> str:
     return insert_section(old, section, settings.insertion_flag)
 
 
-@dataclass(frozen=True)
-class Preflight:
+class Preflight(NamedTuple):
     """What the run of a planned release will do, found by the checks the run makes first.
     wheeltrain cuts every release itself; ``proof`` names what checks the plan first
     (semantic-release on a history it can see), ``unproven`` why nothing does."""
