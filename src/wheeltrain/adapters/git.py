@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from wheeltrain.adapters.proc import run
 from wheeltrain.adapters.proc import start as start_process
@@ -25,20 +25,27 @@ _FIELD = "\x1f"  # ASCII unit separator between fields
 _RECORD_B = _RECORD.encode()
 
 
-def _parse_records(data: bytes, boundary: list[str] | None = None) -> Iterator[Commit]:
-    """Commits from whole records (each starts with ``_RECORD``), decoded at once. With
-    ``boundary``, each record starts with git's ``%m`` mark, and the shas of boundary
-    commits ("-") go to that list instead."""
-    for raw in data.decode("utf-8", "replace").split(_RECORD):
-        if not raw:
+def _parse_records(
+    data: bytes, boundary: list[str] | None = None, raw: bool = False
+) -> Iterator[Any]:
+    """Commits from whole records (each starts with ``_RECORD``), decoded at once; with
+    ``raw``, each as (sha, parents as %P gives them, message). With ``boundary``, each record
+    starts with git's ``%m`` mark, and the shas of boundary commits ("-") go to that list
+    instead."""
+    for record in data.decode("utf-8", "replace").split(_RECORD):
+        if not record:
             continue
         if boundary is not None:
-            mark, raw = raw[:1], raw[1:]
+            mark, record = record[:1], record[1:]
             if mark == "-":
-                boundary.append(raw.partition(_FIELD)[0])
+                boundary.append(record.partition(_FIELD)[0])
                 continue
-        sha, parents, message = raw.split(_FIELD, 2)
-        yield parse_commit(sha, message, parents=tuple(parents.split()))
+        sha, parents, message = record.split(_FIELD, 2)
+        yield (
+            (sha, parents, message)
+            if raw
+            else parse_commit(sha, message, parents=tuple(parents.split()))
+        )
 
 
 class Tag(NamedTuple):
@@ -189,6 +196,22 @@ class Git:
         ``revisions`` are further revision arguments (``^tag``, ``--cherry-pick``, ...). With
         a ``boundary`` list, the commits just outside the range are added to it (not
         yielded)."""
+        return self._log(rev_range, first_parent, revisions, boundary, raw=False)
+
+    def log_records(self, rev_range: str | None = None) -> Iterator[tuple[str, str, str]]:
+        """:meth:`log` unparsed: (sha, parents apart by spaces, message) for a caller that
+        parses a whole history its own faster way (``changelog --all``)."""
+        return self._log(rev_range, False, (), None, raw=True)
+
+    def _log(
+        self,
+        rev_range: str | None,
+        first_parent: bool,
+        revisions: Sequence[str],
+        boundary: list[str] | None,
+        *,
+        raw: bool,
+    ) -> Iterator[Any]:
         if not self.has_commits():
             return
         mark = "%m" if boundary is not None else ""
@@ -229,8 +252,8 @@ class Git:
                             cut = data.rfind(_RECORD_B)
                             pending = data[cut:] if cut >= 0 else data
                             if cut > 0:
-                                yield from _parse_records(data[:cut], boundary)
-                yield from _parse_records(pending, boundary)
+                                yield from _parse_records(data[:cut], boundary, raw)
+                yield from _parse_records(pending, boundary, raw)
                 finished = True
             finally:
                 if not finished:  # the consumer stopped early: let git finish and go

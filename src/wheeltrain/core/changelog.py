@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from wheeltrain.core.commits import Change, Commit
+from wheeltrain.core.commits import Change, Commit, parse_commit, plain_change
 from wheeltrain.core.settings import ReleaseSettings
 
 __all__ = ["SECTIONS", "Entries", "insert_section", "render_entries", "render_notes"]
@@ -101,6 +101,21 @@ class Entries:
         # parses the version) runs only for the few that do
         self._prefix = settings.release_affixes[0]
         self._is_release = settings.is_release_commit
+
+    def from_record(self, sha: str, parents: str, message: str) -> list[tuple[str, str]]:
+        """The entries of a commit as ``git log`` gives it (``parents``: %P, the shas apart
+        by spaces), the same as ``self(parse_commit(...))`` without making the commit: a
+        whole history passes here."""
+        if " " in parents:  # two parents or more: a merge
+            return []
+        if "\r" not in message:
+            text = message.strip("\n")
+            if text.startswith(self._prefix) and self._is_release(text):
+                return []
+            change = plain_change(text)
+            if change is not None:
+                return [_entry(change, sha, self.repo_url)]
+        return self(parse_commit(sha, message, parents=tuple(parents.split())))
 
     def __call__(self, commit: Commit) -> list[tuple[str, str]]:
         message = commit.message

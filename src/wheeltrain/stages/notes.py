@@ -20,7 +20,7 @@ class Section(NamedTuple):
 
 
 def _grouped_by_walk(
-    history: dict[str, tuple[tuple[str, ...], list[tuple[str, str]]]],
+    history: dict[str, tuple[str, list[tuple[str, str]]]],
     releases: list[ReleaseTag],
     tag_shas: dict[str, str],
 ) -> dict[str, tuple[list[str], list[tuple[str, str]]]]:
@@ -39,7 +39,7 @@ def _grouped_by_walk(
             if known is None:  # not in the history of the ref
                 continue
             release_of[sha] = name
-            extend(known[0])
+            extend(known[0].split())
     # each release's commits and entries, newest first, in one pass over the history
     grouped: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
     release_get, grouped_get = release_of.get, grouped.get
@@ -72,8 +72,8 @@ def history_sections(
     first_at: dict[str, tuple[int, str]] = {}
     for rank, tag in enumerate(releases):
         first_at.setdefault(tag_shas[tag.name], (rank, tag.name))
-    # sha -> (parents, entries), newest first
-    history: dict[str, tuple[tuple[str, ...], list[tuple[str, str]]]] = {}
+    # sha -> (parents as git gives them, apart by spaces; entries), newest first
+    history: dict[str, tuple[str, list[tuple[str, str]]]] = {}
     # A linear history (no merge commit) is grouped while git walks it: newest first, the
     # tags seen so far are exactly those that contain the commit, so its release is the
     # first of them in version order. A merge anywhere: the walk from each tag below.
@@ -87,12 +87,13 @@ def history_sections(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for commit in git.log(ref):
-            sha, parents, lines = commit.sha, commit.parents, entries_of(commit)
+        from_record = entries_of.from_record
+        for sha, parents, message in git.log_records(ref):
+            lines = from_record(sha, parents, message)
             history[sha] = (parents, lines)
             if not linear:
                 continue
-            if len(parents) > 1:
+            if " " in parents:  # a merge commit
                 linear = False
                 continue
             hit = first_at.get(sha)
