@@ -167,7 +167,7 @@ def builds(runs: int) -> int:
     from wheeltrain.adapters import builder, container
     from wheeltrain.adapters.project import load_project
     from wheeltrain.core.config import parse_config
-    from wheeltrain.stages.pipeline import build_targets
+    from wheeltrain.stages.pipeline.steps import build_targets
 
     example = ROOT / "examples" / "transfer-engine"
     config = parse_config(load_project(example).wheeltrain or {})

@@ -133,7 +133,7 @@ def build(src: Path, out: Path, variant: str, pythons: list[str], etcd: bool) ->
 
 
 def needs(wheel: Path) -> list[str]:
-    from wheeltrain.stages.check import elf_needed
+    from wheeltrain.stages.pipeline.check import elf_needed
 
     found: set[str] = set()
     with zipfile.ZipFile(wheel) as zf:

@@ -24,7 +24,7 @@ import pytest
 from tests.support.artifacts import make_wheel
 from tests.support.gitrepo import git_env
 from tests.support.servers import local_index
-from wheeltrain.stages.init import render_files
+from wheeltrain.stages.commands.init import render_files
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "transfer-engine"

@@ -12,7 +12,7 @@ from packaging.version import Version
 from tests.support.gitrepo import GitRepo
 from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.project import load_project
-from wheeltrain.stages.notes import history_sections
+from wheeltrain.stages.release.notes import history_sections
 
 LINEAR = [
     "feat: one", ("tag", "v0.2.0"),  # an older commit with the higher version

@@ -175,7 +175,7 @@ def test_init_bundles_the_wheeltrain_on_no_index_and_it_installs_on_every_declar
     with this wheeltrain's wheel beside it; a fresh venv installs it with --require-hashes
     and runs it; and the same wheel installs on CPython 3.10, the oldest it declares."""
     from wheeltrain.adapters.builder import find_python
-    from wheeltrain.stages.lock import running_wheeltrain
+    from wheeltrain.stages.commands.lock import running_wheeltrain
 
     if running_wheeltrain()[0] == "index":
         pytest.skip("this wheeltrain was installed from an index: nothing to bundle")

@@ -255,7 +255,7 @@ def test_smoke_installs_each_variant_from_the_index_only(
 
 
 def test_pip_in_smoke_sees_no_site_configuration() -> None:
-    from wheeltrain.stages.smoke import pip_env
+    from wheeltrain.stages.pipeline.smoke import pip_env
 
     env = pip_env(
         without_cuda=True,
@@ -555,7 +555,7 @@ def test_a_nightly_takes_only_its_own_files_from_the_nightly_index(
     from tests.support.servers import local_index
     from wheeltrain.adapters.builder import find_python
     from wheeltrain.core.config import parse_config
-    from wheeltrain.stages.smoke import smoke_one
+    from wheeltrain.stages.pipeline.smoke import smoke_one
 
     python = find_python("3.12")
     if python is None:

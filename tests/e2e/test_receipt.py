@@ -181,7 +181,7 @@ def test_a_file_not_listed_yet_is_waited_for_within_a_bound(
     from wheeltrain.core.config import parse_config
     from wheeltrain.core.matrix import select_targets
     from wheeltrain.core.receipt import ExpectedPublisher
-    from wheeltrain.stages.receipt import make_receipt
+    from wheeltrain.stages.pipeline.receipt import make_receipt
 
     config = parse_config(load_project(project).wheeltrain or {})
     targets = select_targets(config, "monthly")

@@ -15,7 +15,7 @@ import pytest
 from tests.support.artifacts import make_wheel
 from tests.support.cli import Cli
 from tests.support.servers import LocalIndex, free_port, json_index
-from wheeltrain.stages.status import manage_page
+from wheeltrain.stages.commands.status import manage_page
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "transfer-engine"

@@ -22,7 +22,7 @@ from packaging.version import Version
 from tests.support.fastimport import Event, write_history
 from tests.support.projects import psr_project
 from wheeltrain.core.versioning import BumpLevel
-from wheeltrain.stages.monthly import make_plan
+from wheeltrain.stages.release.monthly import make_plan
 
 EXAMPLES = int(os.environ.get("WHEELTRAIN_AGREEMENT_EXAMPLES", "20"))
 

@@ -15,7 +15,7 @@ import pytest
 
 from tests.support.act.overlay import overlay
 from tests.support.servers import local_index
-from wheeltrain.stages.init import render_files
+from wheeltrain.stages.commands.init import render_files
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "transfer-engine"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from wheeltrain.stages.init import render_files
+from wheeltrain.stages.commands.init import render_files
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -97,7 +97,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _plan(args: argparse.Namespace, where: Checkout | None = None) -> HotfixPlan:
-    from wheeltrain.stages import hotfix as hotfix_release
+    from wheeltrain.stages.release import hotfix as hotfix_release
 
     return hotfix_release.make_plan(
         where if where is not None else Path(args.project),
@@ -142,7 +142,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_start(args: argparse.Namespace) -> int:
-    from wheeltrain.stages import hotfix as hotfix_release
+    from wheeltrain.stages.release import hotfix as hotfix_release
 
     branch, created, start_tag = hotfix_release.start(
         Path(args.project), args.base, switch=args.switch, remote=args.remote, dry_run=args.dry_run
@@ -167,7 +167,7 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from wheeltrain.stages import hotfix as hotfix_release
+    from wheeltrain.stages.release import hotfix as hotfix_release
 
     if not args.description.strip():
         raise UsageError("--description is empty: say in a sentence what the hotfix fixes")

@@ -15,9 +15,9 @@ from wheeltrain.errors import ConfigError, UsageError
 from wheeltrain.stages import edge
 
 if TYPE_CHECKING:
-    from wheeltrain.stages.init import InitReport
+    from wheeltrain.stages.commands.init import InitReport
 
-#: wheeltrain.stages.init.PROFILES, without importing the templates machinery for every command
+#: wheeltrain.stages.commands.init.PROFILES, without importing the templates machinery for every command
 PROFILES = ("mooncake", "single")
 
 
@@ -116,7 +116,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from wheeltrain.stages.init import init
+    from wheeltrain.stages.commands.init import init
 
     root = Path(args.project)
     install = args.install
@@ -155,7 +155,7 @@ def _init_lock(
     """The workflows' requirements file, made by init; a failure to resolve (no network) is
     left to the maintainer, never a half-written file."""
     from wheeltrain.errors import StepFailed
-    from wheeltrain.stages.lock import LOCK_FILE, lock
+    from wheeltrain.stages.commands.lock import LOCK_FILE, lock
 
     out = _lock_path(root)
     if out.exists() and not force:
@@ -182,14 +182,14 @@ def _init_lock(
 
 
 def _lock_path(root: Path) -> Path:
-    from wheeltrain.stages.lock import LOCK_FILE
+    from wheeltrain.stages.commands.lock import LOCK_FILE
 
     return edge.repository_root(root) / LOCK_FILE
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
     from wheeltrain.core.lockfile import spec_of_lock
-    from wheeltrain.stages.lock import LOCK_FILE, lock
+    from wheeltrain.stages.commands.lock import LOCK_FILE, lock
 
     out = _lock_path(Path(args.project))
     spec = args.install
@@ -229,7 +229,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
 
 
 def cmd_trusted_publishers(args: argparse.Namespace) -> int:
-    from wheeltrain.stages.init import trusted_publishers, workflow_files
+    from wheeltrain.stages.commands.init import trusted_publishers, workflow_files
 
     project = edge.project(Path(args.project))
     config = load_config(project)

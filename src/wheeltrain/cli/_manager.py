@@ -142,7 +142,7 @@ def cmd_current(args: argparse.Namespace) -> int:
     root = _root(args)
     project = edge.project(root)
     git = edge.repository(root)
-    from wheeltrain.stages.monthly import reachable_release
+    from wheeltrain.stages.release.monthly import reachable_release
 
     inside, elsewhere = (
         reachable_release(git, project.tag_format) if git.has_commits() else (None, None)
@@ -342,7 +342,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _verify_receipt(args: argparse.Namespace) -> int:
-    from wheeltrain.stages.receipt import check_receipt_file
+    from wheeltrain.stages.pipeline.receipt import check_receipt_file
 
     if args.target or args.all_variants:
         raise UsageError(
@@ -378,7 +378,7 @@ def _verify_receipt(args: argparse.Namespace) -> int:
 
 def _changelog_all(args: argparse.Namespace, project: Project, git: Git) -> int:
     """One section per release tag over the whole history (:func:`history_sections`)."""
-    from wheeltrain.stages.notes import history_sections
+    from wheeltrain.stages.release.notes import history_sections
 
     sections = history_sections(project, git, args.ref)
     parts = [section.markdown for section in sections]

@@ -45,7 +45,7 @@ def add_selection(p: argparse.ArgumentParser, *, event_required: bool = True) ->
 
 
 def selected(args: argparse.Namespace, config: TrainConfig) -> list[BuildTarget]:
-    from wheeltrain.stages.pipeline import select
+    from wheeltrain.stages.pipeline.steps import select
 
     return select(config, args.event, variants=args.variant, pythons=args.python, archs=args.arch)
 
@@ -91,7 +91,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     skipped = 0
     all_targets = targets
     if args.skip_published:
-        from wheeltrain.stages.pipeline import unpublished_targets
+        from wheeltrain.stages.pipeline.steps import unpublished_targets
 
         targets, skipped = unpublished_targets(index_client(args), config, targets, version)
     elif args.index_url or args.repository:
@@ -186,7 +186,7 @@ def register_build_and_check(subparsers: Any, common: argparse.ArgumentParser) -
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from wheeltrain.stages.pipeline import build_targets
+    from wheeltrain.stages.pipeline.steps import build_targets
 
     root = Path(args.project)
     project = edge.project(root)
@@ -230,7 +230,7 @@ def _test_host_builds(
 ) -> list[str]:
     """``--test`` for what cibuildwheel did not test: host builds and a pure variant's wheel,
     installed from ``out`` with each selected local CPython; a failure stops the build."""
-    from wheeltrain.stages.pipeline import dist_root, smoke_step
+    from wheeltrain.stages.pipeline.steps import dist_root, smoke_step
 
     ci_only = {build for build, _ in report.ci_only}
     host = [
@@ -259,13 +259,13 @@ def _test_host_builds(
 def dist_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder: build first, or name the dist folder")
-    from wheeltrain.stages.pipeline import dist_files as files
+    from wheeltrain.stages.pipeline.steps import dist_files as files
 
     return files(folder)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from wheeltrain.stages.pipeline import check_step
+    from wheeltrain.stages.pipeline.steps import check_step
 
     project = edge.project(Path(args.project))
     config = load_config(project)

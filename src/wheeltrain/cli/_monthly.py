@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from wheeltrain.cli._output import emit
 from wheeltrain.core.planning import MonthlyPlan
 from wheeltrain.core.versioning import BumpLevel
-from wheeltrain.stages import monthly
+from wheeltrain.stages.release import monthly
 
 if TYPE_CHECKING:
     from wheeltrain.stages.edge import IndexClient
@@ -77,7 +77,7 @@ def _register_nightly(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_nightly(args: argparse.Namespace) -> int:
-    from wheeltrain.stages import nightly
+    from wheeltrain.stages.release import nightly
 
     plan = nightly.make_plan(
         args.project,

@@ -22,9 +22,9 @@ from wheeltrain.cli._output import emit, out_folder, retries, timeout
 from wheeltrain.core.versioning import validate_for_release
 from wheeltrain.errors import StepFailed, UsageError
 from wheeltrain.stages import edge
-from wheeltrain.stages.publish import CapacityExceeded
+from wheeltrain.stages.pipeline.publish import CapacityExceeded
 
-#: --repository NAME; the URLs behind them are in wheeltrain.stages.publish.REPOSITORIES
+#: --repository NAME; the URLs behind them are in wheeltrain.stages.pipeline.publish.REPOSITORIES
 REPOSITORY_NAMES = ("pypi", "testpypi")
 
 
@@ -121,7 +121,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _where(args: argparse.Namespace) -> tuple[str, str | None]:
-    from wheeltrain.stages.publish import REPOSITORIES, read_url_for
+    from wheeltrain.stages.pipeline.publish import REPOSITORIES, read_url_for
 
     if args.repository:
         upload, read = REPOSITORIES[args.repository]
@@ -130,7 +130,7 @@ def _where(args: argparse.Namespace) -> tuple[str, str | None]:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from wheeltrain.stages.publish import publish
+    from wheeltrain.stages.pipeline.publish import publish
 
     version = validate_for_release(args.version).canonical
     if args.retries < 0:
@@ -190,7 +190,7 @@ def _publish_dry_run(
 ) -> int:
     import shutil
 
-    from wheeltrain.stages.publish import preflight
+    from wheeltrain.stages.pipeline.publish import preflight
 
     notes: list[str] = []
     present, missing = preflight(
@@ -232,7 +232,7 @@ def cmd_verify_all(args: argparse.Namespace) -> int:
     from packaging.utils import canonicalize_name
 
     from wheeltrain.core.status import release_event
-    from wheeltrain.stages.pipeline import select, verify_all
+    from wheeltrain.stages.pipeline.steps import select, verify_all
 
     project = edge.project(Path(args.project))
     config = load_config(project)
@@ -286,7 +286,7 @@ def cmd_verify_all(args: argparse.Namespace) -> int:
 
 
 def cmd_smoke(args: argparse.Namespace) -> int:
-    from wheeltrain.stages.pipeline import smoke_step
+    from wheeltrain.stages.pipeline.steps import smoke_step
 
     project = edge.project(Path(args.project))
     config = load_config(project)
@@ -326,7 +326,7 @@ def cmd_smoke(args: argparse.Namespace) -> int:
 
 
 def cmd_download(args: argparse.Namespace) -> int:
-    from wheeltrain.stages.pipeline import fetch_published
+    from wheeltrain.stages.pipeline.steps import fetch_published
 
     project = edge.project(Path(args.project))
     config = load_config(project)

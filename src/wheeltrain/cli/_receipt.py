@@ -100,7 +100,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_receipt(args: argparse.Namespace) -> int:
-    from wheeltrain.stages import receipt as stage
+    from wheeltrain.stages.pipeline import receipt as stage
 
     if args.index_url and args.repository:
         raise UsageError("--index-url and --repository name the same thing: give one")

@@ -41,7 +41,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_rehearse(args: argparse.Namespace) -> int:
-    from wheeltrain.stages.rehearse import machine, rehearse, render
+    from wheeltrain.stages.commands.rehearse import machine, rehearse, render
 
     report = rehearse(
         Path(args.project),

@@ -129,7 +129,7 @@ def _version(text: str) -> Any:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from wheeltrain.core.status import project_status
-    from wheeltrain.stages.status import listing
+    from wheeltrain.stages.commands.status import listing
 
     config = load_config(edge.project(Path(args.project)))
     wanted = [str(_version(args.version))] if args.version else []
@@ -178,7 +178,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_yank(args: argparse.Namespace) -> int:
-    from wheeltrain.stages.status import prepare_yank, watch_yank
+    from wheeltrain.stages.commands.status import prepare_yank, watch_yank
 
     reason = args.reason.strip()
     if not reason or "\n" in reason or "\r" in reason or len(reason) > 500:
@@ -233,13 +233,13 @@ def cmd_yank(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from wheeltrain.cli._output import out_folder
     from wheeltrain.core.report import release_rows
-    from wheeltrain.stages.report import render_page
-    from wheeltrain.stages.status import listing
+    from wheeltrain.stages.commands.report import render_page
+    from wheeltrain.stages.commands.status import listing
 
     config = load_config(edge.project(Path(args.project)))
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise UsageError(f"--out {args.out}: a file is there, not a folder; name a folder")
-    from wheeltrain.stages.receipt import read_receipt
+    from wheeltrain.stages.pipeline.receipt import read_receipt
 
     receipts = [read_receipt(Path(r)) for r in args.receipt]
     client = _client(args)

@@ -66,7 +66,7 @@ def index(
     """The index a command reads: ``--index-url`` or ``--repository`` (one of them), PyPI when
     neither is given."""
     from wheeltrain.adapters.index import IndexClient
-    from wheeltrain.stages.publish import REPOSITORIES
+    from wheeltrain.stages.pipeline.publish import REPOSITORIES
 
     if index_url and repository_name:
         raise UsageError("--index-url and --repository name the same thing: give one")

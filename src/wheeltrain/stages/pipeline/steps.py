@@ -24,9 +24,9 @@ from wheeltrain.adapters.index import IndexFile as IndexFileT
 from wheeltrain.core.config import TrainConfig, Variant, canonical_name
 from wheeltrain.core.matrix import BuildTarget, expected_files, select_targets, variant_targets
 from wheeltrain.errors import StepFailed, UsageError
-from wheeltrain.stages.check import CheckReport, check_files
-from wheeltrain.stages.publish import PublishReport, VerifyReport, publish, verify_release
-from wheeltrain.stages.smoke import (
+from wheeltrain.stages.pipeline.check import CheckReport, check_files
+from wheeltrain.stages.pipeline.publish import PublishReport, VerifyReport, publish, verify_release
+from wheeltrain.stages.pipeline.smoke import (
     SmokeJob,
     SmokeResult,
     fetch_dependencies,

@@ -27,7 +27,7 @@ from wheeltrain.errors import WheeltrainError
 __all__ = ["IMPORT_NAME", "Changelog", "changelog"]
 
 #: How ``[tool.semantic_release.changelog.environment] extensions`` names the extension.
-IMPORT_NAME = "wheeltrain.stages.semrel_template:Changelog"
+IMPORT_NAME = "wheeltrain.stages.release.semrel_template:Changelog"
 
 
 class Changelog(Extension):
@@ -69,7 +69,7 @@ def changelog(ctx: Any) -> str:
         headings["Unreleased"] = f"{tag} ({date:%Y-%m-%d})" if date is not None else tag
     if not headings:
         return previous if previous is not None else f"# Changelog\n\n{flag}\n"
-    from wheeltrain.stages.notes import history_sections
+    from wheeltrain.stages.release.notes import history_sections
 
     text = previous
     for section in reversed(history_sections(project, git, headings=headings)):

@@ -328,7 +328,7 @@ def release(
     """Execute ``plan``: stamp, write the changelog, commit and tag exactly the planned
     release, check it, then push atomically.
 
-    wheeltrain cuts every release itself (:func:`wheeltrain.stages.cut.cut_release`, the one
+    wheeltrain cuts every release itself (:func:`wheeltrain.stages.release.cut.cut_release`, the one
     cut of monthly, pre-, hot-fix and rehearsal releases), after semantic-release has proven
     the plan where it can see the plan's base: the version it would release at HEAD must be the
     plan's, or nothing is made. Whatever goes wrong locally is undone: the work tree, the
@@ -339,7 +339,7 @@ def release(
     import datetime
 
     from wheeltrain.adapters import semrel
-    from wheeltrain.stages.cut import cut_release, undo_cut
+    from wheeltrain.stages.release.cut import cut_release, undo_cut
 
     project, git = checkout(where, adopted=False)
     settings = project.settings

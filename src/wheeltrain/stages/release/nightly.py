@@ -12,7 +12,7 @@ from packaging.version import Version
 from wheeltrain.core.planning import NightlyPlan, plan_nightly
 from wheeltrain.errors import ConfigError
 from wheeltrain.stages.common import published_versions, release_history
-from wheeltrain.stages.monthly import find_base
+from wheeltrain.stages.release.monthly import find_base
 
 if TYPE_CHECKING:
     from wheeltrain.adapters.git import StrPath

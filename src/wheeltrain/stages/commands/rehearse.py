@@ -35,9 +35,9 @@ from wheeltrain.core.tags import tag_name
 from wheeltrain.core.text import fold
 from wheeltrain.core.versioning import BumpLevel
 from wheeltrain.errors import ConfigError, StepFailed, WheeltrainError
-from wheeltrain.stages import hotfix as hotfix_release
-from wheeltrain.stages import monthly
-from wheeltrain.stages.pipeline import ship
+from wheeltrain.stages.pipeline.steps import ship
+from wheeltrain.stages.release import hotfix as hotfix_release
+from wheeltrain.stages.release import monthly
 
 __all__ = ["RehearsalReport", "rehearse"]
 
@@ -394,7 +394,7 @@ def _nightly(
 ) -> None:
     """Tonight's nightly of every variant to the index, then the next night: no new commit,
     nothing published."""
-    from wheeltrain.stages import nightly
+    from wheeltrain.stages.release import nightly
 
     run.release = "nightly"
     with run.stage("plan") as detail:

@@ -26,7 +26,7 @@ from wheeltrain.stages.common import (
     require_history,
     require_remote,
 )
-from wheeltrain.stages.cut import cut_release
+from wheeltrain.stages.release.cut import cut_release
 
 __all__ = [
     "HotfixResult",

@@ -30,7 +30,7 @@ from wheeltrain.core.receipt import (
     parse_receipt,
 )
 from wheeltrain.errors import UsageError
-from wheeltrain.stages.pipeline import published_files
+from wheeltrain.stages.pipeline.steps import published_files
 
 __all__ = [
     "check_receipt",

@@ -569,7 +569,7 @@ def _findings(
             f"the version also lives in {', '.join(missing)}: add it to "
             "[tool.semantic_release] version_toml / version_variables (init kept your table)"
         )
-    from wheeltrain.stages.semrel_template import IMPORT_NAME
+    from wheeltrain.stages.release.semrel_template import IMPORT_NAME
 
     if (
         project.settings.template_dir != TEMPLATE_DIR
