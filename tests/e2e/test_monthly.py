@@ -85,7 +85,7 @@ def test_release_monthly_stamps_changelog_commits_and_tags(psr_repo: GitRepo, cl
     assert pushing.code == 2 and "no remote named 'origin'" in pushing.err
     dry = cli("release", "monthly", "--dry-run", "--no-push", "--project", str(psr_repo.root))
     assert dry.code == 0 and "would cut 0.4.0 (stamp, write the changelog" in dry.out
-    assert "once `semantic-release --noop version --print` agrees with the plan" in dry.out
+    assert "(`semantic-release --noop version --print` agrees: 0.4.0)" in dry.out
     pyproject = psr_repo.root / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + "# an edit not committed\n")
     dirty = cli("release", "monthly", "--dry-run", "--no-push", "--project", str(psr_repo.root))
@@ -147,6 +147,9 @@ def test_disagreement_stops_before_anything_is_pushed(psr_repo: GitRepo, cli: Cl
     )
     psr_repo.build(["chore: parser options", "fix: on main"])
     before = psr_repo.head()
+    # the dry run makes the same check, and fails the same way
+    dry = cli("release", "monthly", "--no-push", "--dry-run", "--project", str(psr_repo.root))
+    assert dry.code == 1 and "semantic-release and the plan disagree" in dry.err
     result = cli("release", "monthly", "--no-push", "--project", str(psr_repo.root))
     assert result.code == 1
     assert "semantic-release and the plan disagree" in result.err

@@ -180,7 +180,8 @@ def cmd_release_monthly(args: argparse.Namespace) -> int:
             how = f"cut {plan.next_version} (stamp, write the changelog, commit and tag)"
             if checked is not None and checked.proof == "semantic-release":
                 how += (
-                    f" once `semantic-release --noop version --print{forced}` agrees with the plan"
+                    f" (`semantic-release --noop version --print{forced}` agrees: "
+                    f"{plan.next_version})"
                 )
             elif checked is not None and checked.unproven:
                 how += f" without semantic-release's check ({checked.unproven})"

@@ -306,15 +306,35 @@ def preflight(
     return Preflight(branch, "semantic-release")
 
 
+def prove(git: Git, plan: MonthlyPlan, checked: Preflight) -> None:
+    """semantic-release proves the plan before anything is made, where it can see the base:
+    the version it would release at HEAD, with the project's own configuration, must be the
+    plan's (a release and its dry run alike)."""
+    if checked.proof != "semantic-release":
+        return
+    from wheeltrain.adapters import semrel
+
+    theirs = semrel.next_version(git.root, plan.level if plan.forced else None)
+    if theirs != plan.next_version:
+        raise StepFailed(
+            f"semantic-release and the plan disagree (semantic-release would release "
+            f"{theirs or 'nothing'}, the plan {plan.next_version}): nothing was made; "
+            "read both rules (`wheeltrain plan`, `semantic-release --noop version --print`) "
+            "and align [tool.semantic_release]"
+        )
+
+
 def check_release(where: Where, plan: MonthlyPlan, *, push: bool, remote: str) -> Preflight | None:
-    """``--dry-run``: the checks the release would make first, and who would cut it; None
-    when the plan releases nothing."""
+    """``--dry-run``: every check the release would make first (semantic-release's proof
+    included), and what proves it; None when the plan releases nothing."""
     if not plan.release or plan.next_tag is None:
         return None
     project, git = checkout(where, adopted=False)
     if cut_at(git, project.settings) is not None:
         return None  # HEAD is a cut already: the run would only finish it
-    return preflight(git, project.settings, plan, push=push, remote=remote)
+    checked = preflight(git, project.settings, plan, push=push, remote=remote)
+    prove(git, plan, checked)
+    return checked
 
 
 def release(
@@ -338,7 +358,6 @@ def release(
     # what only a release needs is imported here: `plan` is a fast command
     import datetime
 
-    from wheeltrain.adapters import semrel
     from wheeltrain.stages.release.cut import cut_release, undo_cut
 
     project, git = checkout(where, adopted=False)
@@ -385,17 +404,7 @@ def release(
     section = f"## {plan.next_tag} ({date})\n\n{plan.body}"
     text = changelog_text(git.root, settings, section)
     before = git.head()
-    if checked.proof == "semantic-release":
-        # semantic-release proves the plan before anything is made: the version it would
-        # release at HEAD, with the project's own configuration
-        theirs = semrel.next_version(git.root, plan.level if plan.forced else None)
-        if theirs != plan.next_version:
-            raise StepFailed(
-                f"semantic-release and the plan disagree (semantic-release would release "
-                f"{theirs or 'nothing'}, the plan {plan.next_version}): nothing was made; "
-                "read both rules (`wheeltrain plan`, `semantic-release --noop version --print`) "
-                "and align [tool.semantic_release]"
-            )
+    prove(git, plan, checked)
     cut_release(
         git, settings, version=plan.next_version, tag=plan.next_tag, changelog=text,
         notes=plan.notes,
