@@ -108,3 +108,27 @@ def test_numbers_are_finite_and_in_range_before_anything_runs(argv: tuple[str, .
     from wheeltrain.cli import main
 
     assert main(list(argv)) == 2
+
+
+@pytest.mark.parametrize("extra", [(), ("--json",)], ids=["text", "json"])
+def test_a_reader_that_leaves_early_gets_no_traceback(
+    tmp_path: Path, extra: tuple[str, ...]
+) -> None:
+    """`wheeltrain changelog --all | head -c 1`: the reader leaves while the notes are being
+    written (far more than a pipe holds); wheeltrain ends quietly, exit 0, nothing on stderr,
+    also under --json (where an error would itself be written to the closed pipe)."""
+    from tests.support.fastimport import write_history
+
+    events = [("commit", f"fix(io): change number {i} " + "x" * 60) for i in range(3000)]
+    write_history(tmp_path / "long", psr_project(version="0.4.0"), [*events, ("tag", "v0.4.0")])
+    proc = subprocess.Popen(
+        [str(BIN / "wheeltrain"), "changelog", "--all", *extra],
+        cwd=tmp_path / "long", stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    with proc.stdout, proc.stderr:
+        assert proc.stdout.read(1)
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, err
+    assert err == ""

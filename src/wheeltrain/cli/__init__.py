@@ -53,7 +53,7 @@ def _modules_for(argv: Sequence[str] | None) -> list[str]:
 
 
 def build_parser(
-    prog: str = "wheeltrain", modules: Sequence[str] | None = None
+    prog: str = "wheeltrain", modules: Sequence[str] | None = None, only: str | None = None
 ) -> argparse.ArgumentParser:
     common = ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print a machine-readable result")
@@ -76,7 +76,11 @@ def build_parser(
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in modules if modules is not None else _COMMAND_MODULES:
         __import__(f"wheeltrain.cli.{name}")  # importlib itself costs a fast command's start
-        sys.modules[f"wheeltrain.cli.{name}"].register(subparsers, common)
+        module = sys.modules[f"wheeltrain.cli.{name}"]
+        if only is not None and name == "_monthly":  # the hot path: one parser, not three
+            module.register(subparsers, common, only=only)
+        else:
+            module.register(subparsers, common)
     return parser
 
 
@@ -150,8 +154,10 @@ def _main(argv: Sequence[str] | None, prog: str) -> int:
 
 
 def _run(argv: Sequence[str] | None, prog: str) -> int:
-    parser = build_parser(prog, _modules_for(argv))
     words = list(sys.argv[1:] if argv is None else argv)
+    modules = _modules_for(words)
+    only = words[0] if len(modules) == 1 else None  # the command the line names
+    parser = build_parser(prog, modules, only)
     try:
         _text_arguments(words)
         if words.count("--") > 1:  # argparse hands an empty list to a positional then
@@ -162,6 +168,9 @@ def _run(argv: Sequence[str] | None, prog: str) -> int:
         return code
     except WheeltrainError as exc:
         return _error(prog, exc.message, exc.exit_code, words)
+    except BrokenPipeError:  # `wheeltrain changelog | head`: the reader has what it wanted
+        _stdout_gone()
+        return 0
     except OSError as exc:  # a path the file system refuses, wherever it was met
         code, message = _os_error(exc)
         return _error(prog, message, code, words)
@@ -171,8 +180,19 @@ def _run(argv: Sequence[str] | None, prog: str) -> int:
     except Terminated:
         print(f"{prog}: terminated", file=sys.stderr)
         return 143
-    except BrokenPipeError:  # `wheeltrain changelog | head`
-        return 0
+
+
+def _stdout_gone() -> None:
+    """Standard output's reader left: what is still buffered goes nowhere (no second broken
+    pipe when Python flushes it at exit)."""
+    import os
+
+    if sys.__stdout__ is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno())
+        os.close(devnull)
 
 
 def _error(prog: str, message: str, code: int, words: Sequence[str]) -> int:

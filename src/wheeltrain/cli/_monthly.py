@@ -21,7 +21,19 @@ def _forced(args: argparse.Namespace) -> BumpLevel | None:
     return None if args.level == "auto" else BumpLevel.from_name(args.level)
 
 
-def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+def register(subparsers: Any, common: argparse.ArgumentParser, only: str | None = None) -> None:
+    """The commands of this module (``only``: just that one, when the command line names it:
+    `plan` runs on every push, and each parser built costs its start)."""
+    for name, add in (
+        ("plan", _register_plan),
+        ("release", _register_release),
+        ("nightly", _register_nightly),
+    ):
+        if only is None or only == name:
+            add(subparsers, common)
+
+
+def _register_plan(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser(
         "plan",
         parents=[common],
@@ -33,6 +45,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     _pre_args(p)
     p.set_defaults(handler=cmd_plan)
 
+
+def _register_release(subparsers: Any, common: argparse.ArgumentParser) -> None:
     release = subparsers.add_parser("release", help="cut a release")
     kinds = release.add_subparsers(dest="kind", metavar="KIND", required=True)
     p = kinds.add_parser(
@@ -50,7 +64,6 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--remote", default="origin", help="where to push (default: origin)")
     _pre_args(p)
     p.set_defaults(handler=cmd_release_monthly)
-    _register_nightly(subparsers, common)
 
 
 def _register_nightly(subparsers: Any, common: argparse.ArgumentParser) -> None:
