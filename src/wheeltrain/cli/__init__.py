@@ -163,6 +163,7 @@ def _run(argv: Sequence[str] | None, prog: str) -> int:
         if words.count("--") > 1:  # argparse hands an empty list to a positional then
             raise UsageError(f"'--' may appear once (see `{prog} --help`)")
         args = parser.parse_args(argv)
+        _started()
         _check_before_work(args)
         code: int = args.handler(args)
         return code
@@ -180,6 +181,16 @@ def _run(argv: Sequence[str] | None, prog: str) -> int:
     except Terminated:
         print(f"{prog}: terminated", file=sys.stderr)
         return 143
+
+
+def _started() -> None:
+    """The command runs: the cycle collector is on again if starting switched it off."""
+    global _STARTING
+    if _STARTING:
+        import gc
+
+        _STARTING = False
+        gc.enable()
 
 
 def _stdout_gone() -> None:
@@ -290,5 +301,18 @@ def one_line(message: str) -> str:
 _LONG_WORD = r"\S{201,}"
 
 
+#: Set by :func:`console_main` while the command line starts with the cycle collector off.
+_STARTING = False
+
+
 def console_main() -> None:
+    # Starting a command imports its modules and builds its parser: tens of thousands of
+    # objects that all stay alive, which the cycle collector would walk again and again for
+    # nothing. It is off until the command itself runs (see _run).
+    global _STARTING
+    import gc
+
+    if gc.isenabled():
+        gc.disable()
+        _STARTING = True
     raise SystemExit(main())

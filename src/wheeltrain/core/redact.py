@@ -8,7 +8,6 @@ is and in the base64 forms HTTP basic authentication sends (which a server may e
 
 from __future__ import annotations
 
-import base64
 import functools
 import re
 from collections.abc import Iterable, Mapping
@@ -51,6 +50,8 @@ def environment_secrets(env: Mapping[str, str]) -> list[str]:
                 found.append("/" + path)
     for value in values:
         found.append(value)
+        import base64  # only where the environment holds a credential
+
         found.append(base64.b64encode(value.encode()).decode())
         found += [base64.b64encode(f"{u}:{value}".encode()).decode() for u in sorted(users)]
     return found
