@@ -11,7 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from wheeltrain.core.commits import Change, Commit, parse_commit, plain_change
+from wheeltrain.core.commits import (
+    _MAYBE_SPECIAL,
+    _RELEASE_SET,
+    Change,
+    Commit,
+    _breaking_text,
+    _match_header,
+    parse_commit,
+)
 from wheeltrain.core.settings import ReleaseSettings
 
 __all__ = ["SECTIONS", "Entries", "insert_section", "render_entries", "render_notes"]
@@ -104,17 +112,36 @@ class Entries:
 
     def from_record(self, sha: str, parents: str, message: str) -> list[tuple[str, str]]:
         """The entries of a commit as ``git log`` gives it (``parents``: %P, the shas apart
-        by spaces), the same as ``self(parse_commit(...))`` without making the commit: a
-        whole history passes here."""
+        by spaces), the same as ``self(parse_commit(...))`` (a property test holds them
+        equal) without making the commit or its change: a whole history passes here, and a
+        plain message (nearly every one) is read in this one function."""
         if " " in parents:  # two parents or more: a merge
             return []
         if "\r" not in message:
             text = message.strip("\n")
             if text.startswith(self._prefix) and self._is_release(text):
                 return []
-            change = plain_change(text)
-            if change is not None:
-                return [_entry(change, sha, self.repo_url)]
+            if _MAYBE_SPECIAL.search(text) is None:
+                header, _, body = text.partition("\n")
+                match = _match_header(header)
+                if match is None:
+                    key, scope, subject = "other", None, header.strip()
+                else:
+                    key, scope, bang, subject = match.group("type", "scope", "bang", "subject")
+                    subject = subject.strip()
+                    if key in _RELEASE_SET:
+                        footer = None
+                        # a footer counts only in a body after one blank line
+                        if "BREAKING" in body and body[:1] == "\n":
+                            footer = _breaking_text(body.strip("\n"))
+                        if bang is not None or footer is not None:
+                            subject = f"{key}: {subject}" + (f" — {footer}" if footer else "")
+                            key = "breaking"
+                    scope = scope.strip() if scope else None
+                subject = _link_refs(_escape(subject), self.repo_url)
+                if scope:
+                    return [(key, f"- **{_escape(scope)}:** {subject} ({sha[:7]})")]
+                return [(key, f"- {subject} ({sha[:7]})")]
         return self(parse_commit(sha, message, parents=tuple(parents.split())))
 
     def __call__(self, commit: Commit) -> list[tuple[str, str]]:

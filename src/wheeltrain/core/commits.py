@@ -24,7 +24,6 @@ __all__ = [
     "highest_level",
     "parse_changes",
     "parse_commit",
-    "plain_change",
     "release_level",
 ]
 
@@ -360,32 +359,6 @@ def _highest(levels: Iterable[BumpLevel | None]) -> BumpLevel | None:
 def release_level(message: str, *, is_merge: bool = False) -> BumpLevel | None:
     """The level a commit message asks for (the highest of its changes)."""
     return _highest(c.level for c in parse_changes(message, is_merge=is_merge))
-
-
-def plain_change(text: str) -> Change | None:
-    """The one change of a message that is plain (``text`` as :func:`parse_commit` keeps a
-    message: line ends as they are, leading and trailing blank lines gone), exactly as
-    ``parse_commit(...).changes[0]`` gives it but without the :class:`Commit`; ``None`` when
-    the message needs the full parse (a squash, a bullet or indented line, a carriage
-    return, two spaces). A whole history passes here in ``changelog --all``."""
-    if "\r" in text or _MAYBE_SPECIAL.search(text) is not None:
-        return None
-    header, _, body = text.partition("\n")
-    if body[:1] == "\n" or body[-1:] == "\n":
-        body = body.strip("\n")
-    match = _match_header(header)
-    if match is None:
-        return Change(None, None, False, header.strip(), body, None)
-    kind, scope, bang, subject = match.group("type", "scope", "bang", "subject")
-    releases = kind in _RELEASE_SET
-    footer = None
-    if releases and "BREAKING" in body and text.partition("\n")[2][:1] == "\n":
-        footer = _breaking_text(body)
-    breaking = releases and (bang is not None or footer is not None)
-    level = BumpLevel.MAJOR if breaking else _LEVELS.get(kind)
-    return Change(
-        kind, scope.strip() if scope else None, breaking, subject.strip(), body, level, footer
-    )
 
 
 def parse_commit(
