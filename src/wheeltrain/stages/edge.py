@@ -13,6 +13,7 @@ from wheeltrain.adapters.files import write_atomic
 from wheeltrain.adapters.git import Git
 from wheeltrain.adapters.project import Project, load_project
 from wheeltrain.errors import UsageError, WheeltrainError
+from wheeltrain.stages import common
 from wheeltrain.stages.common import Checkout
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def project(root: StrPath, *, adopted: bool = True) -> Project:
 
 def checkout(root: StrPath, *, adopted: bool = True) -> Checkout:
     """The project and its repository at ``root``, loaded once for a command's every step."""
-    return Checkout(load_project(root, adopted=adopted), Git.discover(root))
+    return common.checkout(root, adopted=adopted)
 
 
 def index(
